@@ -1,0 +1,63 @@
+/**
+ * The translator's contract: a snapshot of Kubernetes objects in, router config plus desired status out.
+ * Objects are plain JSON in the Kubernetes wire format (as the API server sends them, or as YAML files
+ * parse), so the Kubernetes and file providers feed the same pure function.
+ */
+import type { RouterConfig } from '../contract/router-config.schema.js';
+
+/** A Kubernetes object in wire format; the translator reads only the fields it needs. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    generation?: number;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec?: any;
+  status?: any;
+  data?: Record<string, string>;
+  type?: string;
+  endpoints?: any[];
+  ports?: any[];
+  addressType?: string;
+}
+
+export interface ResourceSnapshot {
+  gatewayClasses: KubeObject[];
+  gateways: KubeObject[];
+  httpRoutes: KubeObject[];
+  referenceGrants: KubeObject[];
+  services: KubeObject[];
+  endpointSlices: KubeObject[];
+  secrets: KubeObject[];
+  namespaces: KubeObject[];
+}
+
+export interface TranslatorOptions {
+  /** GatewayClass spec.controllerName that is ours. */
+  controllerName: string;
+  /** Addresses handed out to Gateways (one each) for the router to bind; empty: all bind 0.0.0.0. */
+  gatewayAddresses: string[];
+  /** Address reported in Gateway status when the pool is empty. */
+  publicAddress?: string;
+}
+
+/** The status an object should carry (only the subtree this controller owns is meaningful). */
+export interface ObjectStatus {
+  kind: 'GatewayClass' | 'Gateway' | 'HTTPRoute';
+  namespace?: string;
+  name: string;
+  /** The full desired `status` (other controllers' HTTPRoute parent entries are carried over untouched). */
+  status: Record<string, unknown>;
+}
+
+export interface TranslationResult {
+  config: RouterConfig;
+  statuses: ObjectStatus[];
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigValidationError, parseAnyConfig, parseRouterConfig } from '../../src/contract/validate-config.js';
+
+const defaults = { address: '127.0.0.1', port: 8080 };
+
+describe('router config validation', () => {
+  it('accepts the original design simple format and maps it onto one listener', () => {
+    const cfg = parseAnyConfig(
+      {
+        routes: [{ name: 'api', match: { path_prefix: '/api' }, pool: 'backend', strip_prefix: true }],
+        pools: [{ name: 'backend', upstreams: [{ host: '10.0.1.5', port: 8080 }] }],
+        default_pool: 'backend',
+      },
+      defaults,
+    );
+    expect(cfg.listeners).toHaveLength(1);
+    expect(cfg.listeners[0].port).toBe(8080);
+    expect(cfg.listeners[0].virtualHosts[0].routes.map((r) => r.name)).toEqual(['api', 'default']);
+    expect(cfg.version).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('names the path of an unknown field', () => {
+    expect(() => parseRouterConfig({ listeners: [{ name: 'a', port: 80, protocol: 'HTTP', virtualHosts: [], bogus: 1 }], pools: [] }))
+      .toThrow(new ConfigValidationError('/listeners/0', 'unknown field "bogus"'));
+  });
+
+  it('names the path of a wrong type', () => {
+    try {
+      parseRouterConfig({ listeners: [{ name: 'a', port: 'eighty', protocol: 'HTTP', virtualHosts: [] }], pools: [] });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ConfigValidationError).path).toBe('/listeners/0/port');
+    }
+  });
+
+  it('rejects a backend pointing at an unknown pool and a bad regex', () => {
+    const route = (extra: object) => ({
+      listeners: [{ name: 'a', port: 80, protocol: 'HTTP', virtualHosts: [{ name: 'v', hostnames: ['*'], routes: [{ name: 'r', match: {}, backends: [], ...extra }] }] }],
+      pools: [],
+    });
+    expect(() => parseRouterConfig(route({ backends: [{ pool: 'nope', weight: 1 }] }))).toThrow(/unknown pool "nope"/);
+    expect(() => parseRouterConfig(route({ match: { path: { type: 'RegularExpression', value: '([' } } }))).toThrow(/invalid regular expression/);
+  });
+
+  it('gives equal documents equal versions whatever their key order', () => {
+    const a = parseRouterConfig({ listeners: [], pools: [{ name: 'p', endpoints: [{ host: 'h', port: 1 }] }] });
+    const b = parseRouterConfig({ pools: [{ endpoints: [{ port: 1, host: 'h' }], name: 'p' }], listeners: [] });
+    expect(a.version).toBe(b.version);
+  });
+});

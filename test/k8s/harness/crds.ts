@@ -1,0 +1,31 @@
+// Installs the Gateway API CRDs of the pinned release (copied into the cache
+// by hack/build-cluster.sh) and waits until the apiserver serves them.
+import * as k8s from '@kubernetes/client-node';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { crdDir, type CrdChannel } from './paths.js';
+import { waitFor } from './wait.js';
+
+export async function installGatewayApiCrds(kc: k8s.KubeConfig, channel: CrdChannel): Promise<string[]> {
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const dir = crdDir(channel);
+  const crdNames: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
+      const obj = doc.toJS() as k8s.KubernetesObject | null;
+      if (!obj?.kind) continue;
+      // Besides CRDs the release ships a ValidatingAdmissionPolicy (safe upgrades); apply it too.
+      await objects.create(obj);
+      if (obj.kind === 'CustomResourceDefinition') crdNames.push(obj.metadata!.name!);
+    }
+  }
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  for (const name of crdNames) {
+    await waitFor(`CRD ${name} Established`, async () => {
+      const crd = await ext.readCustomResourceDefinition({ name });
+      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+    }, 30_000, 100);
+  }
+  return crdNames;
+}
