@@ -28,6 +28,9 @@ function installExitHook(): void {
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
+      // Someone else (e.g. the standalone kubelet) handles this signal and
+      // will exit cleanly; the 'exit' hook then catches what is left.
+      if (process.listenerCount(signal) > 0) return;
       for (const child of live) child.kill('SIGKILL');
       process.kill(process.pid, signal);
     });
@@ -48,8 +51,9 @@ export interface StartOptions {
 export function startProcess(opts: StartOptions): ManagedProcess {
   installExitHook();
   const fd = openSync(opts.logFile, 'a');
-  // setpriv --pdeathsig: the kernel SIGKILLs the child when this (Node) process
-  // dies, so a crashed or killed test run cannot leave an apiserver behind.
+  // setpriv --pdeathsig: the kernel SIGKILLs the child when the spawning
+  // thread dies (Node spawns from the main thread; run vitest with pool
+  // "forks", not "threads"), so a crashed or killed test run cannot leave an apiserver behind.
   // The death signal survives the exec of `ip netns exec` and of the binary.
   const argv = [...(opts.wrapper ?? []), opts.command, ...opts.args];
   const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...argv], {
