@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d "$PWD/.cache/k8s-kubelet.XXXXXX" 2>/dev/null || { mkdir -p .cache && mktemp -d "$PWD/.cache/k8s-kubelet.XXXXXX"; })
 trap 'rm -rf "$out"' EXIT
-npx tsc --outDir "$out" --rootDir . --module nodenext --moduleResolution nodenext --target es2023 \
+npx tsc --ignoreConfig --outDir "$out" --rootDir . --module nodenext --moduleResolution nodenext --target es2023 \
   --skipLibCheck --types node --esModuleInterop test/k8s/harness/kubelet.ts
 echo '{"type":"module"}' >"$out/package.json"
 
