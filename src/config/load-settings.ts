@@ -136,3 +136,14 @@ export function settingsMarkdown(): string {
   );
   return ['| flag | environment | modes | default | meaning |', '|---|---|---|---|---|', ...rows].join('\n');
 }
+
+/** .env.example, generated from the same schema: every variable, commented out at its default. */
+export function envExample(): string {
+  const lines = ['# serval-gateway environment (each variable also has a --flag; see `serval <mode> --help`).', '# Generated from src/config/settings.schema.ts: run `UPDATE_DOCS=1 npx vitest run test/docs` after changing it.', ''];
+  for (const s of Object.values(SETTINGS) as SettingSpec[]) {
+    lines.push(`# ${s.description} [${s.modes.join(', ')}]`);
+    const value = s.secret || s.default === undefined ? '' : String(s.default);
+    lines.push(`# ${s.env}=${value}`, '');
+  }
+  return lines.join('\n');
+}
