@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { containerEnv, materializeVolumes } from './kubelet/pod-env.js';
-import { PodNetwork } from './kubelet/netns.js';
+import { IP_BIN, PodNetwork } from './kubelet/netns.js';
 import { binaryPath } from './paths.js';
 import { startProcess, type ManagedProcess } from './processes.js';
 import { sleep, waitFor } from './wait.js';
@@ -125,7 +125,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
           args: [],
           env,
           logFile: join(podDir, `${container.name}.log`),
-          wrapper: ['ip', 'netns', 'exec', net.netns],
+          wrapper: [IP_BIN, 'netns', 'exec', net.netns],
         });
         void proc.exited.then(async (code) => {
           if (running.stopping || stopped) return;

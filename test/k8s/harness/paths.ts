@@ -50,6 +50,17 @@ export function crdDir(channel: CrdChannel): string {
  */
 export function ensureBinaries(): void {
   const all: Binary[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'echo-basic'];
-  if (process.env.SERVAL_K8S_SKIP_BUILD === '1' && all.every((b) => existsSync(binaryPath(b)))) return;
+  const built = all.every((b) => existsSync(binaryPath(b)));
+  // Without Go the cache cannot be checked for staleness; use what is there.
+  if (built && (process.env.SERVAL_K8S_SKIP_BUILD === '1' || !goAvailable())) return;
   execFileSync('bash', [join(repoRoot, 'hack/build-cluster.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+export function goAvailable(): boolean {
+  try {
+    execFileSync('go', ['version'], { stdio: 'ignore', env: { ...process.env, PATH: `${process.env.PATH}:/usr/local/go/bin` } });
+    return true;
+  } catch {
+    return false;
+  }
 }

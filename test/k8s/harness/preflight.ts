@@ -3,7 +3,7 @@
 // (describe.skipIf) so the tier is skipped loudly, never silently.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { binaryPath } from './paths.js';
+import { binaryPath, goAvailable } from './paths.js';
 
 function has(command: string): boolean {
   try {
@@ -19,7 +19,7 @@ export function k8sTierSkipReason(): string | undefined {
   if (process.platform !== 'linux') return `needs Linux (network namespaces), this is ${process.platform}`;
   if (process.getuid?.() !== 0) return 'needs root (the test kubelet creates a network namespace per Pod)';
   const built = (['etcd', 'kube-apiserver', 'kube-controller-manager', 'echo-basic'] as const).every((b) => existsSync(binaryPath(b)));
-  if (!built && !has('go')) return 'needs Go >= 1.26 (to build etcd/kube-apiserver/kube-controller-manager via hack/build-cluster.sh); none on PATH or in /usr/local/go/bin';
+  if (!built && !goAvailable()) return 'needs Go >= 1.26 (to build etcd/kube-apiserver/kube-controller-manager via hack/build-cluster.sh); none on PATH or in /usr/local/go/bin';
   if (!has('ip')) return 'needs iproute2 (`ip`); run scripts/k8s-preflight.sh to install it';
   if (!has('setpriv')) return 'needs setpriv (util-linux)';
   return undefined;

@@ -13,16 +13,19 @@
 // and uses bridge serval<k> with 10.244.<k>.1/24; resources of instances whose
 // owner process is dead (a crashed run) are removed before reuse.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const STATE_DIR = '/run/serval-kubelet';
 const MAX_INSTANCES = 200;
 
+/** Absolute path of iproute2's `ip` (it lives in sbin, which a non-login PATH may lack). */
+export const IP_BIN = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
+
 async function ip(...args: string[]): Promise<string> {
   try {
-    const { stdout } = await run('ip', args);
+    const { stdout } = await run(IP_BIN, args);
     return stdout;
   } catch (err) {
     throw new Error(`ip ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr?.trim() ?? err}`);
