@@ -7,6 +7,12 @@ import type { ObjectStatus, ResourceSnapshot } from '../translator/translator.ty
 
 export const RESOURCES_CHANGED = 'resources.changed';
 export const CONFIG_TRANSLATED = 'config.translated';
+/** The publisher delivered a config version (to at least one router, or there is none to deliver to). */
+export const CONFIG_PUBLISHED = 'config.published';
+/** Leader election result changed (controller), or the single replica is leader by definition. */
+export const LEADERSHIP_CHANGED = 'leadership.changed';
+/** An operator asked for a full re-read of the resources and a push to every router (POST /reload). */
+export const RELOAD_REQUESTED = 'reload.requested';
 
 export interface ResourcesChangedEvent {
   snapshot: ResourceSnapshot;
@@ -18,3 +24,16 @@ export interface ConfigTranslatedEvent {
   config: RouterConfig;
   statuses: ObjectStatus[];
 }
+
+export interface ConfigPublishedEvent {
+  version: string;
+  /** Router admin URLs that acknowledged this version (empty when applied in process). */
+  replicas: string[];
+}
+
+export interface LeadershipChangedEvent {
+  leader: boolean;
+  identity: string;
+}
+
+export type ReloadRequestedEvent = Record<string, never>;

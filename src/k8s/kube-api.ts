@@ -1,0 +1,137 @@
+/**
+ * The slice of the Kubernetes REST API the controller uses, in raw wire-format JSON: client-node's typed
+ * clients turn core objects into model classes with Date fields, while the translator must see exactly
+ * what the API server sent. Authentication and TLS come from client-node's KubeConfig (in-cluster
+ * ServiceAccount token files are re-read per request, so rotated tokens keep working); watch streams use
+ * client-node's Watch.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+
+export class KubeApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+/** 410 Gone: the resourceVersion we resume from was compacted away; re-list. */
+export function isGone(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 410;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchHandle {
+  /** Resolves when the server ends the stream normally; rejects on errors (KubeApiError for HTTP errors). */
+  done: Promise<void>;
+  abort(): void;
+}
+
+export function loadKubeConfig(kubeconfigPath: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
+  else kc.loadFromCluster();
+  if (!kc.getCurrentCluster()) throw new Error(kubeconfigPath ? `no current cluster in kubeconfig ${kubeconfigPath}` : 'no in-cluster configuration');
+  return kc;
+}
+
+export class KubeApi {
+  private readonly watcher: Watch;
+
+  constructor(readonly kubeConfig: KubeConfig) {
+    this.watcher = new Watch(kubeConfig);
+  }
+
+  get server(): string {
+    return this.kubeConfig.getCurrentCluster()!.server;
+  }
+
+  /** One JSON request. Throws KubeApiError on a non-2xx answer. */
+  async request<T = any>(method: string, path: string, options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string; signal?: AbortSignal } = {}): Promise<T> {
+    const url = new URL(this.server.replace(/\/+$/, '') + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const opts: https.RequestOptions = { method, headers: { accept: 'application/json' } };
+    await this.kubeConfig.applyToHTTPSOptions(opts);
+    const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+    if (payload) Object.assign(opts.headers!, { 'content-type': options.contentType ?? 'application/json', 'content-length': String(payload.length) });
+    const transport = url.protocol === 'http:' ? http : https;
+    return new Promise<T>((resolve, reject) => {
+      const req = transport.request(url, { ...opts, signal: options.signal, timeout: 60_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: any;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            body = undefined;
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve(body as T);
+          reject(new KubeApiError(status, body?.reason ?? '', `${method} ${path}: ${status} ${body?.message ?? text.slice(0, 300)}`));
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /**
+   * Streams watch events of a collection. ERROR events carrying a Status become a rejection
+   * (KubeApiError with the Status code, e.g. 410), so callers handle them like HTTP errors.
+   */
+  watch(path: string, query: Record<string, string | undefined>, onEvent: (type: WatchEventType, object: any) => void): WatchHandle {
+    let controller: AbortController | undefined;
+    let aborted = false;
+    let settle!: (err?: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      let settled = false;
+      settle = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        controller?.abort();
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        else resolve();
+      };
+    });
+    const handle = (type: string, object: any) => {
+      if (type === 'ERROR') {
+        const code = typeof object?.code === 'number' ? object.code : 500;
+        settle(new KubeApiError(code, object?.reason ?? '', `watch ${path}: ${object?.message ?? 'error event'}`));
+        return;
+      }
+      try {
+        onEvent(type as WatchEventType, object);
+      } catch (err) {
+        settle(err);
+      }
+    };
+    this.watcher
+      .watch(path, query, handle, (err: any) => {
+        if (err && aborted) return settle();
+        if (err?.statusCode) return settle(new KubeApiError(err.statusCode, '', `watch ${path}: ${err.statusCode} ${err.message}`));
+        settle(err ?? undefined);
+      })
+      .then((c) => {
+        controller = c;
+        if (aborted) c.abort();
+      }, settle);
+    return {
+      done,
+      abort: () => {
+        aborted = true;
+        controller?.abort();
+        settle();
+      },
+    };
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The status stage: the leader writes the translator's desired status of each GatewayClass, Gateway and
+ * HTTPRoute, and only where it differs from the object's current status (merge patch of the status
+ * subresource, resourceVersion-guarded). Conflicts and 404s are logged and retried on the next event;
+ * nothing here can crash the controller.
+ */
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { PatchStrategy } from '@kubernetes/client-node';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
+import { Coalescer } from '../pipeline/coalescer.js';
+import {
+  CONFIG_TRANSLATED,
+  LEADERSHIP_CHANGED,
+  RESOURCES_CHANGED,
+  type ConfigTranslatedEvent,
+  type LeadershipChangedEvent,
+} from '../pipeline/pipeline.events.js';
+import type { ObjectStatus } from '../translator/translator.types.js';
+import { K8sResourceProvider } from './k8s-resource.provider.js';
+import { KubeApi, KubeApiError } from './kube-api.js';
+import { STATUS_KINDS } from './resource-kinds.js';
+import { statusCanon, statusMergePatch } from './status-patch.js';
+
+export const STATUS_WRITES_TOTAL = 'serval_status_writes_total';
+const CONCURRENCY = 8;
+const RETRY_MS = 5_000;
+
+interface Written {
+  /** The desired status we wrote. */
+  desired: string;
+  /** The status the API server stored in answer (it may normalize what we sent). */
+  stored: string;
+}
+
+function keyOf(s: { kind: string; namespace?: string; name: string }): string {
+  return `${s.kind}/${s.namespace ?? ''}/${s.name}`;
+}
+
+@Injectable()
+export class StatusWriter implements OnModuleDestroy {
+  private readonly log = new Logger('StatusWriter');
+  private desired: ObjectStatus[] = [];
+  private leader = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly written = new Map<string, Written>();
+  private readonly coalescer = new Coalescer({ quietMs: 10, maxWaitMs: 200 }, () => this.writeAll(), (err) => this.log.error({ err }, 'status write pass failed'));
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly resources: K8sResourceProvider,
+    @InjectMetric(STATUS_WRITES_TOTAL) private readonly writes: Counter<'kind' | 'result'>,
+  ) {}
+
+  onModuleDestroy(): void {
+    clearTimeout(this.retryTimer);
+    this.coalescer.close();
+  }
+
+  @OnEvent(CONFIG_TRANSLATED)
+  onConfigTranslated(event: ConfigTranslatedEvent): void {
+    this.desired = event.statuses;
+    if (this.leader) this.coalescer.trigger();
+  }
+
+  /** Objects' current statuses changed (or a failed write can be retried). */
+  @OnEvent(RESOURCES_CHANGED)
+  onResourcesChanged(): void {
+    if (this.leader) this.coalescer.trigger();
+  }
+
+  @OnEvent(LEADERSHIP_CHANGED)
+  onLeadershipChanged(event: LeadershipChangedEvent): void {
+    this.leader = event.leader;
+    this.written.clear();
+    if (this.leader) this.coalescer.trigger();
+  }
+
+  /** Waits for pending writes (tests). */
+  idle(): Promise<void> {
+    return this.coalescer.idle();
+  }
+
+  private async writeAll(): Promise<void> {
+    const queue = this.desired.filter((s) => this.needsWrite(s));
+    const workers = Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
+      for (let s = queue.shift(); s && this.leader; s = queue.shift()) await this.write(s);
+    });
+    await Promise.all(workers);
+  }
+
+  private needsWrite(s: ObjectStatus): boolean {
+    const current = this.resources.get(s.kind, s.namespace, s.name);
+    if (!current) return false; // deleted, or not seen yet: the next event brings it
+    const have = statusCanon(current.status);
+    const want = statusCanon(s.status);
+    if (have === want) return false;
+    // Already written and nothing changed since: what differs is the server's normalization.
+    const w = this.written.get(keyOf(s));
+    return !(w && w.desired === want && w.stored === have);
+  }
+
+  private async write(s: ObjectStatus): Promise<void> {
+    const current = this.resources.get(s.kind, s.namespace, s.name);
+    if (!current) return;
+    const coords = STATUS_KINDS[s.kind];
+    const path = coords.namespaced
+      ? `/apis/${coords.group}/${coords.version}/namespaces/${encodeURIComponent(s.namespace ?? '')}/${coords.plural}/${encodeURIComponent(s.name)}/status`
+      : `/apis/${coords.group}/${coords.version}/${coords.plural}/${encodeURIComponent(s.name)}/status`;
+    const body = statusMergePatch(current.status, s.status, current.metadata.resourceVersion);
+    const what = `${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}`;
+    try {
+      const stored = await this.api.request<{ status?: unknown }>('PATCH', path, { body, contentType: PatchStrategy.MergePatch });
+      this.written.set(keyOf(s), { desired: statusCanon(s.status), stored: statusCanon(stored?.status) });
+      this.writes.inc({ kind: s.kind, result: 'ok' });
+      this.log.debug(`${what}: status written`);
+    } catch (err) {
+      const status = err instanceof KubeApiError ? err.status : undefined;
+      this.writes.inc({ kind: s.kind, result: status === 409 ? 'conflict' : status === 404 ? 'not_found' : 'error' });
+      const message = err instanceof Error ? err.message : String(err);
+      if (status === 409 || status === 404) this.log.log(`${what}: status write ${status === 409 ? 'conflicted' : 'found no object'}; retried on the next event`);
+      else {
+        this.log.warn(`${what}: status write failed (${message}); retrying`);
+        // No event may come for a while: try again on our own.
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.leader && this.coalescer.trigger(), RETRY_MS).unref();
+      }
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The translator stage of the pipeline: RESOURCES_CHANGED in, CONFIG_TRANSLATED out.
+ * Bursts are coalesced (--debounce) so a flood of watch events costs one translation; the result is
+ * validated against the wire contract before it goes anywhere (a translator bug must not reach routers);
+ * nothing is emitted when neither the config version nor the statuses changed.
+ */
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Histogram } from 'prom-client';
+import { SETTINGS_TOKEN } from '../config/settings.module.js';
+import type { Settings } from '../config/settings.schema.js';
+import { canonicalJson } from '../contract/config-version.js';
+import type { RouterConfig } from '../contract/router-config.schema.js';
+import { ConfigValidationError, parseRouterConfig } from '../contract/validate-config.js';
+import { Coalescer } from '../pipeline/coalescer.js';
+import { CONFIG_TRANSLATED, RESOURCES_CHANGED, type ConfigTranslatedEvent, type ResourcesChangedEvent } from '../pipeline/pipeline.events.js';
+import type { ObjectStatus, ResourceSnapshot, TranslationResult, TranslatorOptions } from './translator.types.js';
+
+/** Injection token of the pure translate function (the module provides the real one). */
+export const TRANSLATE_FN = Symbol('serval.translate');
+export type TranslateFn = (snapshot: ResourceSnapshot, options: TranslatorOptions) => TranslationResult;
+
+export const RECONCILE_TOTAL = 'serval_reconcile_total';
+export const RECONCILE_DURATION = 'serval_reconcile_duration_seconds';
+
+/** A steady stream of changes still gets translated at least this often (in debounce periods). */
+const MAX_WAIT_FACTOR = 10;
+
+export function translatorOptions(settings: Pick<Settings, 'controllerName' | 'gatewayAddresses' | 'gatewayPublicAddress'>): TranslatorOptions {
+  return {
+    controllerName: settings.controllerName,
+    gatewayAddresses: settings.gatewayAddresses.split(',').map((a) => a.trim()).filter(Boolean),
+    ...(settings.gatewayPublicAddress ? { publicAddress: settings.gatewayPublicAddress } : {}),
+  };
+}
+
+/** Statuses compared without lastTransitionTime: a re-stamped but otherwise equal condition is no change. */
+export function statusesKey(statuses: ObjectStatus[]): string {
+  return canonicalJson(statuses.map((s) => ({ ...s, status: withoutTransitionTimes(s.status) })));
+}
+
+export function withoutTransitionTimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTransitionTimes);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'lastTransitionTime').map(([k, v]) => [k, withoutTransitionTimes(v)]));
+  }
+  return value;
+}
+
+@Injectable()
+export class TranslationService implements OnModuleDestroy {
+  private readonly log = new Logger('Translator');
+  private readonly coalescer: Coalescer;
+  private readonly options: TranslatorOptions;
+  private snapshot: ResourceSnapshot | undefined;
+  private changedKinds = new Set<string>();
+  private lastVersion: string | undefined;
+  private lastStatusesKey: string | undefined;
+  private latest: ConfigTranslatedEvent | undefined;
+  private translations = 0;
+
+  constructor(
+    @Inject(SETTINGS_TOKEN) settings: Settings,
+    @Inject(TRANSLATE_FN) private readonly translate: TranslateFn,
+    private readonly events: EventEmitter2,
+    @InjectMetric(RECONCILE_TOTAL) private readonly reconcileTotal: Counter<'result'>,
+    @InjectMetric(RECONCILE_DURATION) private readonly reconcileDuration: Histogram,
+  ) {
+    this.options = translatorOptions(settings);
+    const quietMs = settings.debounce;
+    this.coalescer = new Coalescer({ quietMs, maxWaitMs: Math.max(quietMs * MAX_WAIT_FACTOR, 100) }, () => this.reconcile(), (err) =>
+      this.log.error({ err }, 'translation failed'),
+    );
+  }
+
+  @OnEvent(RESOURCES_CHANGED)
+  onResourcesChanged(event: ResourcesChangedEvent): void {
+    this.snapshot = event.snapshot;
+    for (const kind of event.changedKinds) this.changedKinds.add(kind);
+    this.coalescer.trigger();
+  }
+
+  /** The last valid translation (GET /config, readiness), or undefined before the first one. */
+  get current(): ConfigTranslatedEvent | undefined {
+    return this.latest;
+  }
+
+  /** How many times translate() ran (coalescing is visible here and in serval_reconcile_total). */
+  get translationCount(): number {
+    return this.translations;
+  }
+
+  /** Translate what is pending now instead of after the debounce (tests, shutdown). */
+  flush(): Promise<void> {
+    return this.coalescer.flush();
+  }
+
+  onModuleDestroy(): void {
+    this.coalescer.close();
+  }
+
+  private reconcile(): void {
+    const snapshot = this.snapshot;
+    if (!snapshot) return;
+    const kinds = [...this.changedKinds];
+    this.changedKinds.clear();
+    const stopTimer = this.reconcileDuration.startTimer();
+    this.translations++;
+    let config: RouterConfig;
+    let statuses: ObjectStatus[];
+    try {
+      const result = this.translate(snapshot, this.options);
+      // The version is ours to compute: a content hash of what is actually sent.
+      const { version: _ignored, ...content } = result.config;
+      config = parseRouterConfig(content);
+      statuses = result.statuses;
+    } catch (err) {
+      this.reconcileTotal.inc({ result: 'error' });
+      stopTimer();
+      if (err instanceof ConfigValidationError) {
+        this.log.error({ path: err.path, reason: err.reason }, `translator produced an invalid config (kept the last good one): ${err.message}`);
+      } else {
+        this.log.error({ err }, 'translator failed (kept the last good config)');
+      }
+      return;
+    }
+    this.reconcileTotal.inc({ result: 'ok' });
+    stopTimer();
+    const key = statusesKey(statuses);
+    if (config.version === this.lastVersion && key === this.lastStatusesKey) {
+      this.log.debug({ changedKinds: kinds }, 'resources changed; config and statuses unchanged');
+      return;
+    }
+    this.lastVersion = config.version;
+    this.lastStatusesKey = key;
+    this.latest = { config, statuses };
+    this.log.log({ version: config.version, listeners: config.listeners.length, pools: config.pools.length, changedKinds: kinds }, `config ${config.version} translated`);
+    this.events.emit(CONFIG_TRANSLATED, this.latest);
+  }
+}
