@@ -1,0 +1,61 @@
+/**
+ * Builds and starts the admin API as its own Nest application on Fastify: body limit (413), JSON
+ * only (415), JSON logs through nestjs-pino that never carry bodies or the Authorization header.
+ */
+import { Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as NestPinoLogger, LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { SettingsModule } from '../../config/settings.module.js';
+import type { Settings } from '../../config/settings.schema.js';
+import type { ConfigApplier } from '../workers/config-applier.js';
+import { RouterAdminModule } from './router-admin.module.js';
+
+/** Probes and scrapes are frequent and boring: not logged per request. */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+@Module({})
+class RouterAdminAppModule {
+  static forRoot(settings: Settings, applier: ConfigApplier, logger: Logger): DynamicModule {
+    return {
+      module: RouterAdminAppModule,
+      imports: [
+        SettingsModule.forRoot(settings),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger,
+            autoLogging: { ignore: (req) => req.method === 'GET' && QUIET_PATHS.has((req.url ?? '').split('?')[0]) },
+            // Only method, URL and status: never headers (Authorization) or bodies (TLS keys).
+            serializers: {
+              req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url }),
+              res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+            },
+            redact: ['req.headers', 'req.body'],
+          },
+        }),
+        RouterAdminModule.forRoot(applier),
+      ],
+    };
+  }
+}
+
+export interface AdminListen {
+  address: string;
+  port: number;
+}
+
+export async function startRouterAdmin(settings: Settings, applier: ConfigApplier, logger: Logger, listen: AdminListen): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: settings.adminBodyLimit });
+  // JSON only: a text/plain body is a wrong content type (415), not a string to validate.
+  adapter.getInstance().removeContentTypeParser('text/plain');
+  const app = await NestFactory.create<NestFastifyApplication>(RouterAdminAppModule.forRoot(settings, applier, logger), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+    // Fastify's own JSON parser only: no urlencoded parser, so a form body is a 415 like any non-JSON.
+    bodyParser: false,
+  });
+  app.useLogger(app.get(NestPinoLogger));
+  await app.listen(listen.port, listen.address);
+  return app;
+}

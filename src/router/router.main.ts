@@ -1,0 +1,89 @@
+/**
+ * `serval router`: the data plane process. The cluster primary owns the config and serves the admin
+ * API; traffic workers (node:cluster) each run a RouterEngine on the shared listeners.
+ * SIGTERM/SIGINT: readiness turns 503, listeners stop accepting, in-flight requests get
+ * --drain-timeout to finish, then the process exits 0.
+ */
+import cluster from 'node:cluster';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import type { Settings } from '../config/settings.schema.js';
+import type { RouterConfig } from '../contract/router-config.schema.js';
+import { ConfigValidationError, parseAnyConfig } from '../contract/validate-config.js';
+import { adminExposureProblem } from './admin/admin-security.js';
+import { startRouterAdmin } from './admin/router-admin.app.js';
+import { createProcessLogger } from './workers/process-logger.js';
+import { runTrafficWorker } from './workers/traffic-worker.js';
+import { WorkerPool } from './workers/worker-pool.js';
+
+/** Startup problems the operator must fix: printed plainly, exit code 2 like a bad flag. */
+class StartupError extends Error {}
+
+async function readConfigFile(path: string, settings: Settings): Promise<RouterConfig> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new StartupError(`--config ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return parseAnyConfig(body, { address: settings.simpleListenAddress, port: settings.simpleListenPort });
+  } catch (err) {
+    if (err instanceof ConfigValidationError) throw new StartupError(`--config ${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+export async function runRouter(settings: Settings): Promise<void> {
+  if (cluster.isWorker) return runTrafficWorker(settings);
+  try {
+    await runPrimary(settings);
+  } catch (err) {
+    if (!(err instanceof StartupError)) throw err;
+    process.stderr.write(`serval router: ${err.message}\n`);
+    process.exit(2);
+  }
+}
+
+async function runPrimary(settings: Settings): Promise<void> {
+  const exposure = adminExposureProblem(settings);
+  if (exposure) throw new StartupError(exposure);
+  const logger = createProcessLogger(settings, { role: 'primary' });
+  const initial = settings.configFile ? await readConfigFile(settings.configFile, settings) : undefined;
+
+  const workers = settings.workers ?? availableParallelism();
+  const pool = await WorkerPool.start({ workers, logger });
+  if (initial) {
+    try {
+      await pool.apply(initial);
+    } catch (err) {
+      await pool.close(0);
+      throw new StartupError(`--config ${settings.configFile}: ${(err as Error).message}`);
+    }
+  }
+  const app = await startRouterAdmin(settings, pool, logger, { address: settings.adminAddress, port: settings.adminPort });
+  logger.info({ workers, admin: `${settings.adminAddress}:${settings.adminPort}`, version: pool.current?.version ?? null }, 'router started');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, drainTimeoutMs: settings.drainTimeout }, 'draining: readiness off, listeners closing');
+    // pool.close turns readiness off at once; the admin API stays up until traffic has drained.
+    void pool
+      .close(settings.drainTimeout)
+      .then(() => app.close())
+      .then(
+        () => {
+          logger.info('router stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

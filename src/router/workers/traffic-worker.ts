@@ -1,0 +1,66 @@
+/**
+ * The body of one traffic worker (a node:cluster worker): one RouterEngine, its request metrics and
+ * access log, driven by the primary over IPC. Listening sockets are shared through the primary, so
+ * every worker binds the same listeners.
+ */
+import type { Settings } from '../../config/settings.schema.js';
+import { createAccessLog, requestObserver } from '../metrics/access-log.js';
+import { createProcessRegistry } from '../metrics/process-registry.js';
+import { RequestMetrics, routeNames } from '../metrics/request-metrics.js';
+import { describeError } from './config-applier.js';
+import { engineOptions, loadEngineFactory } from './engine-port.js';
+import { isPrimaryMessage, type DrainCommand, type PrimaryRequest, type WorkerMessage } from './ipc-messages.js';
+import { createProcessLogger } from './process-logger.js';
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+export async function runTrafficWorker(settings: Settings): Promise<void> {
+  const logger = createProcessLogger(settings, { role: 'worker' });
+  const registry = createProcessRegistry();
+  const metrics = new RequestMetrics(registry);
+  const accessLog = settings.accessLog ? createAccessLog(logger, settings.accessLogSample) : undefined;
+  const createEngine = await loadEngineFactory();
+  const engine = createEngine(engineOptions(settings, requestObserver(metrics.observe, accessLog)));
+  let draining = false;
+
+  // The primary decides when to stop: a Ctrl-C reaches the whole process group, and a worker that
+  // died on it would drop requests the primary is about to drain.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
+
+  async function handle(message: PrimaryRequest | DrainCommand): Promise<void> {
+    switch (message.type) {
+      case 'serval:apply':
+        try {
+          await engine.apply(message.config);
+          metrics.retainRoutes(routeNames(message.config));
+          send({ type: 'serval:applied', id: message.id, ok: true });
+        } catch (err) {
+          send({ type: 'serval:applied', id: message.id, ok: false, ...describeError(err) });
+        }
+        return;
+      case 'serval:health':
+        send({ type: 'serval:health', id: message.id, endpoints: engine.endpointHealth() });
+        return;
+      case 'serval:metrics':
+        send({ type: 'serval:metrics', id: message.id, metrics: await registry.getMetricsAsJSON() });
+        return;
+      case 'serval:drain':
+        if (draining) return;
+        draining = true;
+        await engine.close(message.drainMs);
+        logger.debug('drained');
+        process.exit(0);
+    }
+  }
+
+  process.on('message', (message: unknown) => {
+    if (!isPrimaryMessage(message)) return;
+    handle(message as PrimaryRequest | DrainCommand).catch((err: unknown) => {
+      logger.error({ err }, 'worker failed to handle a primary message');
+    });
+  });
+  send({ type: 'serval:ready' });
+}

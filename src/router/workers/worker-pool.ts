@@ -1,0 +1,342 @@
+/**
+ * Traffic workers under node:cluster. The primary owns the config: it sends each new one to every
+ * ready worker and answers success only when all of them put it live; if any fails, the ones that
+ * took it are rolled back to the previous config. A worker that dies is replaced and must take the
+ * current config before it counts as ready. Metrics of all workers are aggregated here.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
+import type { RouterConfig } from '../../contract/router-config.schema.js';
+import { withVersion } from '../../contract/config-version.js';
+import { registerConfigMetrics } from '../metrics/config-metrics.js';
+import { createProcessRegistry } from '../metrics/process-registry.js';
+import { ConfigApplyError, rejectionStatus, SerialQueue, type ApplierStats, type ApplyResult, type ConfigApplier, type LiveConfig } from './config-applier.js';
+import type { EndpointHealth } from './engine-port.js';
+import { isWorkerMessage, type DrainCommand, type PrimaryRequest, type WorkerMessage, type WorkerReply } from './ipc-messages.js';
+
+export interface WorkerPoolOptions {
+  workers: number;
+  logger: Logger;
+  /** How long a worker may take to put a config live (a 10,000-route table compiles in well under this). */
+  applyTimeoutMs?: number;
+  /** How long start() waits for the first workers. */
+  startTimeoutMs?: number;
+}
+
+/** A config with no listeners: what "no config" looks like when a first config must be rolled back. */
+const EMPTY_CONFIG: RouterConfig = withVersion({ listeners: [], pools: [] });
+
+type Distributive<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
+type RequestBody = Distributive<PrimaryRequest, 'id'>;
+
+interface ApplyOutcome {
+  handle: WorkerHandle;
+  ok: boolean;
+  /** No answer (timeout, worker gone): its state is unknown. */
+  unanswered: boolean;
+  status: number;
+  reason: string;
+}
+
+interface Pending {
+  resolve: (reply: WorkerReply) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+class WorkerHandle {
+  ready = false;
+  readonly startedAt = Date.now();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(readonly worker: Worker) {}
+
+  get pid(): number {
+    return this.worker.process.pid ?? 0;
+  }
+
+  /** Puts a config live in this worker: resolves with its verdict, rejects if it does not answer. */
+  async applyConfig(config: RouterConfig, timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string; code?: string }> {
+    const reply = await this.request({ type: 'serval:apply', config }, timeoutMs);
+    if (reply.type !== 'serval:applied') throw new Error(`unexpected reply ${reply.type}`);
+    return reply;
+  }
+
+  async health(timeoutMs: number): Promise<EndpointHealth[]> {
+    const reply = await this.request({ type: 'serval:health' }, timeoutMs);
+    if (reply.type !== 'serval:health') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.endpoints;
+  }
+
+  async metrics(timeoutMs: number): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    const reply = await this.request({ type: 'serval:metrics' }, timeoutMs);
+    if (reply.type !== 'serval:metrics') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.metrics;
+  }
+
+  private request(body: RequestBody, timeoutMs: number): Promise<WorkerReply> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`worker ${this.pid} did not answer ${body.type} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      try {
+        this.worker.send({ ...body, id } as PrimaryRequest);
+      } catch (err) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(err as Error);
+      }
+    });
+  }
+
+  settle(reply: WorkerReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(reply.id);
+    p.resolve(reply);
+  }
+
+  failAll(reason: string): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error(reason));
+    }
+    this.pending.clear();
+  }
+}
+
+export class WorkerPool implements ConfigApplier {
+  private readonly handles = new Map<number, WorkerHandle>();
+  private readonly queue = new SerialQueue();
+  private readonly registry: Registry;
+  private live: LiveConfig | undefined;
+  private swaps = 0;
+  private failures = 0;
+  private restarts = 0;
+  private closing = false;
+  private restartDelayMs = 0;
+  private readonly applyTimeoutMs: number;
+
+  private constructor(private readonly options: WorkerPoolOptions) {
+    this.applyTimeoutMs = options.applyTimeoutMs ?? 30_000;
+    this.registry = createProcessRegistry();
+    registerConfigMetrics(this.registry, this);
+  }
+
+  /** Forks the workers and resolves once each one is ready. Call in the cluster primary only. */
+  static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
+    if (!cluster.isPrimary) throw new Error('WorkerPool runs in the cluster primary');
+    const pool = new WorkerPool(options);
+    cluster.on('exit', (worker, code, signal) => pool.onExit(worker, code, signal));
+    for (let i = 0; i < options.workers; i++) pool.fork();
+    await pool.waitForReady(options.workers, options.startTimeoutMs ?? 60_000);
+    return pool;
+  }
+
+  get current(): LiveConfig | undefined {
+    return this.live;
+  }
+  get swapCount(): number {
+    return this.swaps;
+  }
+  get swapFailures(): number {
+    return this.failures;
+  }
+  get draining(): boolean {
+    return this.closing;
+  }
+  get metricsContentType(): string {
+    return this.registry.contentType;
+  }
+
+  private readyHandles(): WorkerHandle[] {
+    return [...this.handles.values()].filter((h) => h.ready && h.worker.isConnected());
+  }
+
+  private fork(): void {
+    const worker = cluster.fork();
+    const handle = new WorkerHandle(worker);
+    this.handles.set(worker.id, handle);
+    worker.on('message', (message: unknown) => {
+      if (!isWorkerMessage(message)) return;
+      this.onMessage(handle, message);
+    });
+  }
+
+  private onMessage(handle: WorkerHandle, message: WorkerMessage): void {
+    if (message.type === 'serval:ready') {
+      void this.queue.run(() => this.onboard(handle));
+      return;
+    }
+    handle.settle(message);
+  }
+
+  /** A new worker takes the current config before it counts as ready (runs in the swap queue). */
+  private async onboard(handle: WorkerHandle): Promise<void> {
+    if (this.closing || !handle.worker.isConnected()) return;
+    const live = this.live;
+    if (live) {
+      try {
+        const reply = await handle.applyConfig(live.config, this.applyTimeoutMs);
+        if (!reply.ok) throw new Error(reply.reason);
+      } catch (err) {
+        this.options.logger.error({ pid: handle.pid, version: live.version, reason: (err as Error).message }, 'new worker could not take the current config; replacing it');
+        handle.worker.kill();
+        return;
+      }
+    }
+    handle.ready = true;
+    this.options.logger.info({ pid: handle.pid, version: live?.version ?? null }, 'worker ready');
+  }
+
+  private onExit(worker: Worker, code: number | null, signal: string | null): void {
+    const handle = this.handles.get(worker.id);
+    if (!handle) return;
+    this.handles.delete(worker.id);
+    handle.failAll(`worker ${handle.pid} exited`);
+    if (this.closing) return;
+    this.restarts++;
+    // A worker that dies young is likely to die again: back off so a crash loop does not spin.
+    const livedMs = Date.now() - handle.startedAt;
+    this.restartDelayMs = livedMs > 10_000 ? 0 : Math.min(5_000, Math.max(100, this.restartDelayMs * 2));
+    this.options.logger.error({ pid: handle.pid, code, signal, restartInMs: this.restartDelayMs }, 'worker died; restarting it');
+    setTimeout(() => {
+      if (!this.closing) this.fork();
+    }, this.restartDelayMs).unref();
+  }
+
+  private async waitForReady(count: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.readyHandles().length < count) {
+      if (Date.now() > deadline) throw new Error(`only ${this.readyHandles().length} of ${count} workers became ready within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  apply(document: RouterConfig): Promise<ApplyResult> {
+    return this.queue.run(() => this.applyNow(withVersion(document)));
+  }
+
+  private async applyNow(config: RouterConfig): Promise<ApplyResult> {
+    if (this.closing) throw new ConfigApplyError(503, 'router is shutting down');
+    const version = config.version as string;
+    if (this.live?.version === version) return { ...this.live, changed: false };
+    const targets = this.readyHandles();
+    if (targets.length === 0) throw new ConfigApplyError(503, 'no traffic worker is ready');
+
+    const outcomes = await Promise.all(targets.map((handle) => this.applyOn(handle, config)));
+    const failed = outcomes.filter((o) => !o.ok);
+    if (failed.length === 0) {
+      this.swaps++;
+      this.live = { config, version, changedAt: new Date() };
+      return { ...this.live, changed: true };
+    }
+
+    this.failures++;
+    const first = failed[0];
+    this.options.logger.warn(
+      { version, failedWorkers: failed.map((f) => f.handle.pid), reason: first.reason },
+      'config rejected by a worker; rolling the others back',
+    );
+    // A worker that did not answer is in an unknown state: replace it (it comes back with the live config).
+    for (const f of failed) if (f.unanswered) f.handle.worker.kill();
+    await this.rollBack(outcomes.filter((o) => o.ok).map((o) => o.handle));
+    throw new ConfigApplyError(first.status, `worker ${first.handle.pid}: ${first.reason}`);
+  }
+
+  private async applyOn(handle: WorkerHandle, config: RouterConfig): Promise<ApplyOutcome> {
+    try {
+      const reply = await handle.applyConfig(config, this.applyTimeoutMs);
+      if (reply.ok) return { handle, ok: true, unanswered: false, status: 200, reason: '' };
+      return { handle, ok: false, unanswered: false, status: rejectionStatus(reply.code), reason: reply.reason };
+    } catch (err) {
+      return { handle, ok: false, unanswered: true, status: 503, reason: (err as Error).message };
+    }
+  }
+
+  private async rollBack(handles: WorkerHandle[]): Promise<void> {
+    const previous = this.live?.config ?? EMPTY_CONFIG;
+    await Promise.all(
+      handles.map(async (h) => {
+        try {
+          const reply = await h.applyConfig(previous, this.applyTimeoutMs);
+          if (!reply.ok) throw new Error(reply.reason);
+        } catch (err) {
+          // It cannot return to the live config: replace it rather than serve a config nobody asked for.
+          this.options.logger.error({ pid: h.pid, reason: (err as Error).message }, 'rollback failed; replacing the worker');
+          h.worker.kill();
+        }
+      }),
+    );
+  }
+
+  async endpointHealth(): Promise<EndpointHealth[]> {
+    const replies = await Promise.allSettled(this.readyHandles().map((h) => h.health(5_000)));
+    return mergeEndpointHealth(replies.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));
+  }
+
+  stats(): ApplierStats {
+    const handles = [...this.handles.values()];
+    return {
+      mode: 'workers',
+      workers: this.options.workers,
+      readyWorkers: this.readyHandles().length,
+      workerRestarts: this.restarts,
+      pids: [process.pid, ...handles.map((h) => h.pid)],
+    };
+  }
+
+  async metricsText(): Promise<string> {
+    const replies = await Promise.allSettled(this.readyHandles().map((h) => h.metrics(5_000)));
+    const perProcess: MetricObjectWithValues<MetricValue<string>>[][] = [await this.registry.getMetricsAsJSON()];
+    for (const r of replies) if (r.status === 'fulfilled') perProcess.push(r.value);
+    return AggregatorRegistry.aggregate(perProcess).metrics();
+  }
+
+  async close(drainMs: number): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const exits = [...this.handles.values()].map(
+      (h) =>
+        new Promise<void>((resolve) => {
+          if (h.worker.isDead()) return resolve();
+          const force = setTimeout(() => h.worker.process.kill('SIGKILL'), drainMs + 5_000);
+          h.worker.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          try {
+            h.worker.send({ type: 'serval:drain', drainMs } satisfies DrainCommand);
+          } catch {
+            h.worker.process.kill('SIGKILL');
+          }
+        }),
+    );
+    await Promise.all(exits);
+  }
+}
+
+/** One row per endpoint across workers: in-flight summed, healthy only if every worker sees it healthy. */
+export function mergeEndpointHealth(perWorker: EndpointHealth[][]): EndpointHealth[] {
+  const merged = new Map<string, EndpointHealth>();
+  for (const list of perWorker) {
+    for (const e of list) {
+      const key = `${e.pool}\u0000${e.host}\u0000${e.port}`;
+      const seen = merged.get(key);
+      if (!seen) {
+        merged.set(key, { ...e });
+        continue;
+      }
+      seen.inFlight += e.inFlight;
+      seen.healthy = seen.healthy && e.healthy;
+      if (e.ejectedUntil !== undefined) seen.ejectedUntil = Math.max(seen.ejectedUntil ?? 0, e.ejectedUntil);
+    }
+  }
+  return [...merged.values()];
+}
