@@ -178,7 +178,8 @@ describe('the admin token', () => {
   test('changes without the token or with a wrong one get 401 and change nothing', async () => {
     const version = (await admin(h.url, 'GET', '/config')).json.version;
     const doc = singleRouteConfig(listenPort, upB.port);
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789ab' }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-0123456789ab' }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }];
+    for (const headers of attempts) {
       const put = await admin(h.url, 'PUT', '/config', doc, headers);
       expect(put.status).toBe(401);
       expect(put.json).toMatchObject({ error: 'unauthorized' });
