@@ -46,6 +46,17 @@ export interface TranslatorOptions {
   gatewayAddresses: string[];
   /** Address reported in Gateway status when the pool is empty. */
   publicAddress?: string;
+  /**
+   * RFC 3339 time stamped on conditions whose status changes (a condition that keeps its status keeps
+   * its old lastTransitionTime). Passed in so the translation stays pure; default 1970-01-01T00:00:00Z.
+   */
+  now?: string;
+  /**
+   * The `gateway.networking.k8s.io/bundle-version` annotation of the installed GatewayClass CRD, when the
+   * provider can see CRDs: a string sets GatewayClass SupportedVersion True/False, `null` (annotation
+   * missing) sets it False, undefined leaves the condition out.
+   */
+  gatewayApiBundleVersion?: string | null;
 }
 
 /** The status an object should carry (only the subtree this controller owns is meaningful). */

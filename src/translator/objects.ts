@@ -1,0 +1,49 @@
+/** Small helpers over Kubernetes wire objects shared by the translator's stages. */
+import type { KubeObject } from './translator.types.js';
+
+export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+export const CORE_GROUP = '';
+
+export type Generation = number | undefined;
+
+/** `namespace/name` (cluster-scoped objects: just the name). */
+export function objectKey(obj: KubeObject): string {
+  return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name;
+}
+
+export function namespaceOf(obj: KubeObject): string {
+  return obj.metadata.namespace ?? 'default';
+}
+
+/** Plain code-unit comparison: locale-independent, so output never depends on the machine. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function byKey(a: KubeObject, b: KubeObject): number {
+  return compareStrings(objectKey(a), objectKey(b));
+}
+
+/** Gateway API tie-break between routes: oldest first, then namespace/name alphabetical. */
+export function byAgeThenKey(a: KubeObject, b: KubeObject): number {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  if (ta !== tb) {
+    // Objects without a timestamp (files) sort after those with one.
+    if (!ta) return 1;
+    if (!tb) return -1;
+    return Date.parse(ta) - Date.parse(tb) || compareStrings(ta, tb);
+  }
+  return byKey(a, b);
+}
+
+export function sorted<T>(items: readonly T[], compare: (a: T, b: T) => number): T[] {
+  return [...items].sort(compare);
+}
+
+/** Index objects by namespace/name. */
+export function indexByKey(objects: readonly KubeObject[]): Map<string, KubeObject> {
+  const map = new Map<string, KubeObject>();
+  for (const obj of sorted(objects, byKey)) map.set(objectKey(obj), obj);
+  return map;
+}

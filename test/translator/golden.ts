@@ -1,0 +1,91 @@
+/**
+ * Golden-file helpers for translator tests: `<case>.in.yaml` (multi-document YAML of Kubernetes objects,
+ * plus an optional `kind: TranslatorOptions` document) -> `<case>.out.yaml` (router config + statuses).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments, stringify } from 'yaml';
+import { SUPPORTED_FEATURES } from '../../src/translator/translate.js';
+import type { KubeObject, ResourceSnapshot, TranslationResult, TranslatorOptions } from '../../src/translator/translator.types.js';
+
+export const DEFAULT_OPTIONS: TranslatorOptions = {
+  controllerName: 'serval.dev/gateway-controller',
+  gatewayAddresses: ['127.0.10.1', '127.0.10.2'],
+  now: '2026-01-01T00:00:00Z',
+};
+
+const LISTS: Record<string, keyof ResourceSnapshot> = {
+  GatewayClass: 'gatewayClasses',
+  Gateway: 'gateways',
+  HTTPRoute: 'httpRoutes',
+  ReferenceGrant: 'referenceGrants',
+  Service: 'services',
+  EndpointSlice: 'endpointSlices',
+  Secret: 'secrets',
+  Namespace: 'namespaces',
+};
+
+export function emptySnapshot(): ResourceSnapshot {
+  return { gatewayClasses: [], gateways: [], httpRoutes: [], referenceGrants: [], services: [], endpointSlices: [], secrets: [], namespaces: [] };
+}
+
+export function loadCase(path: string): { snapshot: ResourceSnapshot; options: TranslatorOptions } {
+  const snapshot = emptySnapshot();
+  let options = { ...DEFAULT_OPTIONS };
+  for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
+    if (doc.errors.length) throw new Error(`${path}: ${doc.errors[0].message}`);
+    const obj = doc.toJS();
+    if (!obj) continue;
+    if (obj.kind === 'TranslatorOptions') {
+      const { kind: _kind, ...rest } = obj;
+      options = { ...options, ...rest };
+      continue;
+    }
+    const list = LISTS[obj.kind];
+    if (!list) throw new Error(`${path}: unexpected kind ${obj.kind}`);
+    snapshot[list].push(obj as KubeObject);
+  }
+  return { snapshot, options };
+}
+
+function shorten(key: string, value: unknown): unknown {
+  if ((key === 'certPem' || key === 'keyPem') && typeof value === 'string') {
+    return `<${key === 'certPem' ? 'certificate' : 'private key'} sha256:${createHash('sha256').update(value).digest('hex').slice(0, 12)}>`;
+  }
+  if (key === 'supportedFeatures' && JSON.stringify(value) === JSON.stringify(SUPPORTED_FEATURES.map((name) => ({ name })))) {
+    return '<SUPPORTED_FEATURES, each as {name}>';
+  }
+  return redact(value);
+}
+
+/**
+ * Long values that say nothing to a reader are shortened: PEMs become a digest, the supported
+ * features list (checked on its own in translate.test.ts) a marker.
+ */
+function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shorten(k, v)]));
+  return value;
+}
+
+export function renderResult(result: TranslationResult): string {
+  return stringify(redact(result), { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** Deterministic Fisher-Yates shuffle (mulberry32), for the input-order independence check. */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
