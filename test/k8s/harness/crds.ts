@@ -21,11 +21,20 @@ export async function installGatewayApiCrds(kc: k8s.KubeConfig, channel: CrdChan
     }
   }
   const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   for (const name of crdNames) {
-    await waitFor(`CRD ${name} Established`, async () => {
+    const crd = await waitFor(`CRD ${name} Established`, async () => {
       const crd = await ext.readCustomResourceDefinition({ name });
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') && crd;
     }, 30_000, 100);
+    // Established is not enough: right after it, requests can still get
+    // 429 "storage is (re)initializing". Wait until every version lists.
+    const { group, names } = crd.spec;
+    for (const version of crd.spec.versions.filter((v) => v.served)) {
+      await waitFor(`${names.plural}.${group}/${version.name} listable`, () =>
+        custom.listClusterCustomObject({ group, version: version.name, plural: names.plural, limit: 1 }).then(() => true),
+      30_000, 100);
+    }
   }
   return crdNames;
 }
