@@ -24,17 +24,17 @@ export function byKey(a: KubeObject, b: KubeObject): number {
   return compareStrings(objectKey(a), objectKey(b));
 }
 
-/** Gateway API tie-break between routes: oldest first, then namespace/name alphabetical. */
-export function byAgeThenKey(a: KubeObject, b: KubeObject): number {
-  const ta = a.metadata.creationTimestamp ?? '';
-  const tb = b.metadata.creationTimestamp ?? '';
-  if (ta !== tb) {
-    // Objects without a timestamp (files) sort after those with one.
-    if (!ta) return 1;
-    if (!tb) return -1;
-    return Date.parse(ta) - Date.parse(tb) || compareStrings(ta, tb);
-  }
-  return byKey(a, b);
+/**
+ * Gateway API tie-break between routes: oldest first, then namespace/name alphabetical. Objects without
+ * a timestamp (files) sort after those with one.
+ */
+export function sortedByAgeThenKey<T extends KubeObject>(objects: readonly T[]): T[] {
+  const decorated = objects.map((obj) => {
+    const t = obj.metadata.creationTimestamp ? Date.parse(obj.metadata.creationTimestamp) : NaN;
+    return { obj, time: Number.isNaN(t) ? Infinity : t, key: objectKey(obj) };
+  });
+  decorated.sort((a, b) => (a.time === b.time ? 0 : a.time < b.time ? -1 : 1) || compareStrings(a.key, b.key));
+  return decorated.map((d) => d.obj);
 }
 
 export function sorted<T>(items: readonly T[], compare: (a: T, b: T) => number): T[] {

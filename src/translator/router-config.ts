@@ -19,6 +19,8 @@ interface Bound {
   protocol: 'HTTP' | 'HTTPS';
   listeners: ListenerState[];
   vhosts: Map<string, RouteConfig[]>;
+  /** `hostname route-name` of routes already placed, so a route reaching a host twice is added once. */
+  placed: Set<string>;
 }
 
 export class RouterConfigBuilder {
@@ -45,7 +47,7 @@ export class RouterConfigBuilder {
             l.conflicted = { reason: 'ProtocolConflict', message: `${key} is already served with ${existing.protocol} by another Gateway` };
             continue;
           }
-          const b: Bound = existing ?? { address, port: l.port, protocol: l.protocol as Bound['protocol'], listeners: [], vhosts: new Map() };
+          const b: Bound = existing ?? { address, port: l.port, protocol: l.protocol as Bound['protocol'], listeners: [], vhosts: new Map(), placed: new Set() };
           b.listeners.push(l);
           this.bound.set(key, b);
           this.placements.set(l, [...(this.placements.get(l) ?? []), b]);
@@ -70,10 +72,12 @@ export class RouterConfigBuilder {
       for (const b of this.placements.get(listener) ?? []) {
         for (const hostname of hostnames) {
           if (this.ownedByMoreSpecific(b, listener, hostname)) continue;
-          const routes = b.vhosts.get(hostname) ?? [];
           // The same route may reach one virtual host through two listeners; add its routes once.
-          if (routes.some((r) => r.name === translated.routes[0]?.name)) continue;
-          routes.push(...translated.routes);
+          const once = `${hostname} ${translated.namespace}/${translated.route.metadata.name}`;
+          if (b.placed.has(once)) continue;
+          b.placed.add(once);
+          const routes = b.vhosts.get(hostname) ?? [];
+          for (const r of translated.routes) routes.push(r);
           b.vhosts.set(hostname, routes);
           placed = true;
         }

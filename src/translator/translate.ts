@@ -13,7 +13,7 @@ import { evaluateGatewayClasses, gatewayClassStatus } from './gatewayclass.js';
 import { attachRoute } from './httproute/attachment.js';
 import { httpRouteStatus, routeAccepted } from './httproute/route-status.js';
 import { translateRules } from './httproute/rules.js';
-import { byAgeThenKey, byKey, compareStrings, indexByKey, objectKey, sorted } from './objects.js';
+import { byKey, compareStrings, indexByKey, objectKey, sorted, sortedByAgeThenKey } from './objects.js';
 import { ReferenceGrants } from './reference-grants.js';
 import { RouterConfigBuilder } from './router-config.js';
 import type { ObjectStatus, ResourceSnapshot, TranslationResult, TranslatorOptions } from './translator.types.js';
@@ -55,7 +55,7 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
   const gatewaysByKey = new Map(gateways.map((g) => [g.key, g]));
 
   // HTTPRoutes, oldest first: that order is the tie-break between equally specific matches.
-  for (const route of sorted(snapshot.httpRoutes, byAgeThenKey)) {
+  for (const route of sortedByAgeThenKey(snapshot.httpRoutes)) {
     const parents = attachRoute(route, gatewaysByKey, namespaces);
     const translated = translateRules(route, backends);
     const attachedTo = new Set<ListenerState>();

@@ -110,7 +110,9 @@ export class TranslationService implements OnModuleDestroy {
     let config: RouterConfig;
     let statuses: ObjectStatus[];
     try {
-      const result = this.translate(snapshot, this.options);
+      // Conditions that change get this time; unchanged ones keep theirs (the translator itself reads no clock).
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const result = this.translate(snapshot, { ...this.options, now });
       // The version is ours to compute: a content hash of what is actually sent.
       const { version: _ignored, ...content } = result.config;
       config = parseRouterConfig(content);

@@ -12,7 +12,9 @@ export function indexSlices(slices: readonly KubeObject[]): Map<string, KubeObje
     const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
     if (!service) continue;
     const key = `${slice.metadata.namespace ?? 'default'}/${service}`;
-    index.set(key, [...(index.get(key) ?? []), slice]);
+    const list = index.get(key);
+    if (list) list.push(slice);
+    else index.set(key, [slice]);
   }
   return index;
 }

@@ -69,7 +69,8 @@ function retry(rule: any, unsupported: string[]): RouteConfig['retry'] {
 export function translateRules(route: KubeObject, backends: BackendResolver): TranslatedRoute {
   const namespace = route.metadata.namespace ?? 'default';
   const out: TranslatedRoute = { route, namespace, routes: [], pools: [], invalidRules: [], ruleCount: 0, refProblems: [] };
-  const rules: any[] = route.spec?.rules ?? [];
+  // The CRD defaults absent rules to one rule matching every path (no backends: 500); files get the same.
+  const rules: any[] = route.spec?.rules ?? [{}];
   out.ruleCount = rules.length;
 
   rules.forEach((rule, i) => {
