@@ -71,12 +71,13 @@ export function translateFilters(filters: readonly any[] | undefined, routeNames
         const r = f.requestRedirect ?? {};
         const statusCode = r.statusCode ?? 302;
         if (!REDIRECT_CODES.has(statusCode)) result.unsupported.push(`RequestRedirect: status code ${statusCode} is not supported`);
-        const redirect: Extract<FilterConfig, { type: 'RequestRedirect' }>['requestRedirect'] = { statusCode };
+        const redirect: Extract<FilterConfig, { type: 'RequestRedirect' }>['requestRedirect'] = {};
         if (r.scheme) redirect.scheme = r.scheme;
         if (r.hostname) redirect.hostname = r.hostname;
         if (r.port) redirect.port = r.port;
         const path = pathModifier(r.path);
         if (path) redirect.path = path;
+        redirect.statusCode = statusCode;
         result.filters.push({ type: 'RequestRedirect', requestRedirect: redirect });
         break;
       }
