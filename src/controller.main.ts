@@ -1,0 +1,108 @@
+/**
+ * `serval controller`: the control plane. Kubernetes informers -> translator -> push to every router
+ * replica + status writer (leader only), with its own API on --address:--port. JSON logs (pino).
+ * SIGTERM/SIGINT: release the lease (a follower takes over at once), stop watches, close, exit 0.
+ */
+import { Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import { pino, type Logger } from 'pino';
+import { AdminModule } from './admin/admin.module.js';
+import { pinoLoggerModule } from './admin/pino-logger.module.js';
+import { SettingsModule } from './config/settings.module.js';
+import type { Settings } from './config/settings.schema.js';
+import { DataPlaneModule } from './data-plane/data-plane.module.js';
+import { parseServiceRef, parseUrlList } from './data-plane/replica-targets.js';
+import { K8sModule } from './k8s/k8s.module.js';
+import { TranslatorModule } from './translator/translator.module.js';
+
+@Module({})
+class ControllerAppModule {
+  static forRoot(settings: Settings, logger: Logger): DynamicModule {
+    return {
+      module: ControllerAppModule,
+      imports: [
+        SettingsModule.forRoot(settings),
+        pinoLoggerModule(logger),
+        EventEmitterModule.forRoot(),
+        K8sModule,
+        TranslatorModule,
+        DataPlaneModule,
+        AdminModule,
+      ],
+    };
+  }
+}
+
+/** Flags that only this mode can check (they parse, but must also make sense together). */
+export function controllerSettingsProblems(settings: Settings): string[] {
+  const problems: string[] = [];
+  try {
+    parseUrlList(settings.dataPlaneUrl);
+  } catch (err) {
+    problems.push(`--data-plane-url / DATA_PLANE_URL: ${(err as Error).message}`);
+  }
+  try {
+    parseServiceRef(settings.dataPlaneService);
+  } catch (err) {
+    problems.push(`--data-plane-service / DATA_PLANE_SERVICE: ${(err as Error).message}`);
+  }
+  if (settings.dataPlaneUrl && settings.dataPlaneService) problems.push('set either --data-plane-url or --data-plane-service, not both');
+  return problems;
+}
+
+export interface ControllerHandle {
+  app: NestFastifyApplication;
+  /** http://address:port of the controller API. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the controller and returns once its API listens (tests and runController). */
+export async function startController(settings: Settings, logger: Logger = pino({ level: settings.logLevel })): Promise<ControllerHandle> {
+  const problems = controllerSettingsProblems(settings);
+  if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  const app = await NestFactory.create<NestFastifyApplication>(ControllerAppModule.forRoot(settings, logger), new FastifyAdapter(), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(NestPinoLogger));
+  await app.listen(settings.controllerPort, settings.controllerAddress);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : settings.controllerPort;
+  const host = settings.controllerAddress.includes(':') ? `[${settings.controllerAddress}]` : settings.controllerAddress;
+  let closing: Promise<void> | undefined;
+  return { app, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, close: () => (closing ??= app.close()) };
+}
+
+export async function runController(settings: Settings): Promise<void> {
+  const logger = pino({ level: settings.logLevel, base: { pid: process.pid, mode: 'controller' } });
+  let handle: ControllerHandle;
+  try {
+    handle = await startController(settings, logger);
+  } catch (err) {
+    process.stderr.write(`serval controller: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+  logger.info({ api: handle.url }, 'controller started');
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: releasing the lease, stopping watches');
+    handle.close().then(
+      () => {
+        logger.info('controller stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
