@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Runs the test kubelet (test/k8s/harness/kubelet.ts) standalone against a
-# cluster, e.g. one started by hand:  scripts/k8s-kubelet.sh /tmp/serval-k8s-XXXX/admin.kubeconfig
-# (or with KUBECONFIG set). Needs root (network namespaces). Ctrl-C cleans up.
+# cluster, e.g. one started with SERVAL_K8S_KUBELET=0 scripts/k8s-cluster.sh:
+#   scripts/k8s-kubelet.sh /tmp/serval-k8s-XXXX/admin.kubeconfig   (or KUBECONFIG=...)
+# Needs root (network namespaces). Ctrl-C stops Pods and removes their netns.
 # Node 20 cannot run TypeScript directly, so the harness is compiled with the
-# repo's tsc into a temp dir first (node_modules resolve from the repo).
+# repo's tsc into .cache/ first (node_modules then resolve from the repo).
+# (`--main <module>` runs another harness module; scripts/k8s-cluster.sh uses it.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=$(mktemp -d "$PWD/.cache/k8s-kubelet.XXXXXX" 2>/dev/null || { mkdir -p .cache && mktemp -d "$PWD/.cache/k8s-kubelet.XXXXXX"; })
+main=kubelet
+if [ "${1:-}" = --main ]; then main=$2; shift 2; fi
+mkdir -p .cache
+out=$(mktemp -d "$PWD/.cache/k8s-harness.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 npx tsc --ignoreConfig --outDir "$out" --rootDir . --module nodenext --moduleResolution nodenext --target es2023 \
-  --skipLibCheck --types node --esModuleInterop test/k8s/harness/kubelet.ts
+  --skipLibCheck --types node --esModuleInterop "test/k8s/harness/$main.ts"
 echo '{"type":"module"}' >"$out/package.json"
-
-node "$out/test/k8s/harness/kubelet.js" "$@"
+SERVAL_REPO_ROOT="$PWD" node "$out/test/k8s/harness/$main.js" "$@"

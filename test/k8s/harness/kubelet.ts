@@ -297,8 +297,19 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const kubeConfig = new k8s.KubeConfig();
   if (process.argv[2]) kubeConfig.loadFromFile(process.argv[2]);
   else kubeConfig.loadFromDefault();
-  const kubelet = await startKubelet({ kubeConfig, dir: join(tmpdir(), `serval-kubelet-${process.pid}`) });
-  const shutdown = () => void kubelet.stop().then(() => process.exit(0));
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  const dir = join(tmpdir(), `serval-kubelet-${process.pid}`);
+  const kubelet = await startKubelet({ kubeConfig, dir });
+  // process.on, not once: a registered listener tells processes.ts not to
+  // SIGKILL everything itself, so the clean shutdown can finish.
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    void kubelet.stop().then(() => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }

@@ -6,7 +6,8 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+// SERVAL_REPO_ROOT: set by scripts/k8s-*.sh, which run a compiled copy from .cache/.
+export const repoRoot = process.env.SERVAL_REPO_ROOT ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Versions pinned in hack/versions.env (the single source of truth). */
 export interface PinnedVersions {

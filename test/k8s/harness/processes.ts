@@ -27,13 +27,15 @@ function installExitHook(): void {
     for (const child of live) child.kill('SIGKILL');
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+    const handler = () => {
       // Someone else (e.g. the standalone kubelet) handles this signal and
       // will exit cleanly; the 'exit' hook then catches what is left.
-      if (process.listenerCount(signal) > 0) return;
+      if (process.listenerCount(signal) > 1) return;
+      process.removeListener(signal, handler);
       for (const child of live) child.kill('SIGKILL');
       process.kill(process.pid, signal);
-    });
+    };
+    process.on(signal, handler);
   }
 }
 
