@@ -5,13 +5,17 @@ import type { RouterConfig } from '../../../../src/contract/router-config.schema
 
 export interface Upstream {
   port: number;
+  /** Requests received so far (counted on arrival, before any delay). */
+  readonly received: number;
   close(): Promise<void>;
 }
 
 /** Answers `name` on every path; `/slow?ms=N` waits N ms first. */
 export async function startUpstream(name: string): Promise<Upstream> {
   const sockets = new Set<net.Socket>();
+  let received = 0;
   const server = http.createServer((req, res) => {
+    received++;
     const url = new URL(req.url ?? '/', 'http://x');
     const send = () => {
       res.setHeader('content-type', 'text/plain');
@@ -24,6 +28,9 @@ export async function startUpstream(name: string): Promise<Upstream> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    get received() {
+      return received;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

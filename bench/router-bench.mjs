@@ -1,0 +1,305 @@
+#!/usr/bin/env node
+// Router benchmark (npm run bench, after npm run build). Everything runs on 127.0.0.1 in one run so the
+// ratios compare like with like on the same (shared, noisy) machine:
+//   direct to the upstream (nginx answering 200 itself), nginx as reverse proxy (1 worker, upstream
+//   keepalive), a minimal http-proxy server (the library's ceiling), and serval router with 1 worker
+//   and with all workers, each with 10 and with 10,000 routes (requesting a route in the middle).
+// Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
+//      BENCH_CPU_PROF=1 (profile serval's 1-worker runs and print where the time goes).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const HOST = 'bench.test';
+const work = mkdtempSync(join(tmpdir(), 'serval-bench-'));
+const children = new Set();
+
+function log(msg) {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+function has(cmd) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function nginxBinary() {
+  for (const p of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (existsSync(p)) return p;
+  return has('nginx') ? 'nginx' : undefined;
+}
+
+/** wrk and nginx come from Debian; apt-get update only when the first install attempt fails. */
+function ensureTools() {
+  const missing = [];
+  if (!has('wrk')) missing.push('wrk');
+  if (!nginxBinary()) missing.push('nginx-light');
+  if (missing.length === 0) return;
+  log(`installing ${missing.join(', ')} from Debian`);
+  const install = () => execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  try {
+    install();
+  } catch {
+    execFileSync('apt-get', ['update'], { stdio: 'inherit' });
+    install();
+  }
+}
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function start(cmd, args, options = {}) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...options });
+  let stderr = '';
+  child.stderr?.on('data', (c) => (stderr = (stderr + c).slice(-4000)));
+  child.stderrText = () => stderr;
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+async function stop(child, signal = 'SIGTERM') {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitForHttp(port, path = '/', host = HOST, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { host } });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`nothing answered 200 on :${port}${path}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function nginxConf(name, server) {
+  const dir = join(work, name);
+  execFileSync('mkdir', ['-p', join(dir, 'logs'), join(dir, 'tmp')]);
+  // One process serving (no master): equivalent to 1 worker, and it cannot outlive us as an orphan.
+  const conf = `master_process off;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;
+  keepalive_requests 1000000;
+${server}
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  return { dir, file: join(dir, 'nginx.conf') };
+}
+
+async function startNginx(name, server, port) {
+  const { dir, file } = nginxConf(name, server);
+  const child = start(nginxBinary(), ['-p', dir, '-c', file]);
+  await waitForHttp(port, '/', 'x');
+  return child;
+}
+
+function parseWrk(out) {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const toMs = (v, unit) => Number(v) * { us: 0.001, ms: 1, s: 1000 }[unit];
+  const pct = (p) => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
+  const socketErrors = /Socket errors: (.*)/.exec(out)?.[1];
+  return { rps, p50: pct(50), p99: pct(99), non2xx: Number(errors), socketErrors };
+}
+
+function wrk(port, path, seconds = DURATION) {
+  const out = execFileSync('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}${path}`], { encoding: 'utf8' });
+  return parseWrk(out);
+}
+
+/** A short warm-up (JIT, connection pools), then the measured run. */
+function measure(label, port, path) {
+  wrk(port, path, 2);
+  const r = wrk(port, path);
+  log(`${label}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.non2xx ? `, NON-2xx ${r.non2xx}` : ''}${r.socketErrors ? `, socket errors ${r.socketErrors}` : ''}`);
+  return { label, ...r };
+}
+
+/** n routes on one host, PathPrefix /svc-<i>/, all to the upstream pool. */
+function routerConfig(listenPort, upstreamPort, n) {
+  const routes = Array.from({ length: n }, (_, i) => ({
+    name: `route-${i}`,
+    match: { path: { type: 'PathPrefix', value: `/svc-${i}/` } },
+    backends: [{ pool: 'upstream', weight: 1 }],
+  }));
+  return {
+    listeners: [{ name: 'bench', address: '127.0.0.1', port: listenPort, protocol: 'HTTP', virtualHosts: [{ name: 'bench', hostnames: [HOST], routes }] }],
+    pools: [{ name: 'upstream', endpoints: [{ host: '127.0.0.1', port: upstreamPort }] }],
+  };
+}
+
+function rssBytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+function processTree(pid) {
+  let kids = [];
+  try {
+    kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((s) => Number(s.trim())).filter(Boolean);
+  } catch {}
+  return [pid, ...kids.flatMap(processTree)];
+}
+
+async function startServal(workers, upstreamPort, profDir) {
+  const adminPort = await freePort();
+  const listenPort = await freePort();
+  const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+  const child = start(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js'), 'router', '--workers', String(workers), '--admin-port', String(adminPort), '--log-level', 'warn', '--drain-timeout', '2000']);
+  const admin = `http://127.0.0.1:${adminPort}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${admin}/healthz`)).status === 200) break;
+    } catch {}
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serval router did not start:\n${child.stderrText()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const push = async (n) => {
+    const res = await fetch(`${admin}/routes/update`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(routerConfig(listenPort, upstreamPort, n)) });
+    if (res.status !== 200) throw new Error(`config push failed: ${res.status} ${await res.text()}`);
+  };
+  return { child, listenPort, push };
+}
+
+function summarizeProfiles(dir) {
+  const self = new Map();
+  let total = 0;
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+    const prof = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+    const dt = prof.timeDeltas;
+    prof.samples.forEach((id, i) => {
+      const n = byId.get(id);
+      const { functionName, url, lineNumber } = n.callFrame;
+      const where = url ? url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/') : '';
+      const key = `${functionName || '(anonymous)'} ${where}${where ? `:${lineNumber + 1}` : ''}`;
+      self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
+      total += dt[i] ?? 0;
+    });
+  }
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  return [`CPU profile of serval (primary + worker, self time, ${(total / 1e6).toFixed(1)} s sampled):`, ...top.map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`)].join('\n');
+}
+
+function fmtRatio(a, b) {
+  return Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : 'n/a';
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js missing: run npm run build first (npm run bench does)');
+  ensureTools();
+  const all = availableParallelism();
+  log(`machine: ${all} CPUs; wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s; shared machine: figures are noisy, ratios within one run are what counts`);
+
+  const upstreamPort = await freePort();
+  const nginxProxyPort = await freePort();
+  const minimalPort = await freePort();
+  const upstream = await startNginx('upstream', `  server { listen 127.0.0.1:${upstreamPort}; keepalive_timeout 300s; location / { default_type text/plain; return 200 "hello from upstream\\n"; } }`, upstreamPort);
+  const nginxProxy = await startNginx(
+    'proxy',
+    `  upstream up { server 127.0.0.1:${upstreamPort}; keepalive 256; }
+  server { listen 127.0.0.1:${nginxProxyPort}; keepalive_timeout 300s; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; } }`,
+    nginxProxyPort,
+  );
+  const results = [];
+  results.push(measure('direct to upstream (nginx return 200)', upstreamPort, '/svc-5/x'));
+  results.push(measure('nginx reverse proxy (1 worker, keepalive)', nginxProxyPort, '/svc-5/x'));
+  await stop(nginxProxy);
+
+  const minimal = start(process.execPath, [join(ROOT, 'bench/minimal-proxy.mjs'), String(minimalPort), String(upstreamPort)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  await waitForHttp(minimalPort);
+  results.push(measure('minimal http-proxy (no routing)', minimalPort, '/svc-5/x'));
+  await stop(minimal);
+
+  let rss;
+  let profile;
+  for (const workers of [1, all]) {
+    const profDir = CPU_PROF && workers === 1 ? mkdtempSync(join(work, 'prof-')) : undefined;
+    const serval = await startServal(workers, upstreamPort, profDir);
+    await serval.push(10);
+    await waitForHttp(serval.listenPort, '/svc-5/x');
+    results.push(measure(`serval ${workers} worker${workers > 1 ? 's' : ''}, 10 routes`, serval.listenPort, '/svc-5/x'));
+    await serval.push(10_000);
+    await waitForHttp(serval.listenPort, '/svc-5000/x');
+    results.push(measure(`serval ${workers} worker${workers > 1 ? 's' : ''}, 10,000 routes`, serval.listenPort, '/svc-5000/x'));
+    const tree = processTree(serval.child.pid);
+    const bytes = tree.reduce((sum, pid) => sum + rssBytes(pid), 0);
+    rss = { ...rss, [workers]: { bytes, processes: tree.length } };
+    await stop(serval.child);
+    if (profDir) profile = summarizeProfiles(profDir);
+  }
+  await stop(upstream);
+
+  const by = (label) => results.find((r) => r.label === label);
+  const minimalR = by('minimal http-proxy (no routing)');
+  const nginxR = by('nginx reverse proxy (1 worker, keepalive)');
+  const rows = results.map((r) => {
+    const serval = r.label.startsWith('serval');
+    return [r.label, r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), serval ? fmtRatio(r.rps, minimalR.rps) : '', serval ? fmtRatio(r.rps, nginxR.rps) : '', serval ? fmtRatio(r.p99, minimalR.p99) : ''];
+  });
+  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'rps/minimal', 'rps/nginx', 'p99/minimal'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
+  for (const [w, r] of Object.entries(rss)) out.push(`serval RSS with 10,000 routes, ${w} worker(s): ${(r.bytes / 1024 / 1024).toFixed(1)} MB over ${r.processes} processes (primary + workers)`);
+
+  const s10 = by('serval 1 worker, 10 routes');
+  const s10k = by('serval 1 worker, 10,000 routes');
+  const check = (ok, text) => out.push(`${ok ? 'PASS' : 'MISS'}  ${text}`);
+  out.push('', 'targets:');
+  check(s10.rps >= 0.9 * minimalR.rps, `serval 1 worker, 10 routes >= 0.9x minimal http-proxy (${fmtRatio(s10.rps, minimalR.rps)})`);
+  check(s10k.rps >= 0.85 * minimalR.rps, `serval 1 worker, 10,000 routes >= 0.85x minimal http-proxy (${fmtRatio(s10k.rps, minimalR.rps)})`);
+  check(s10.p99 <= 1.2 * minimalR.p99 && s10k.p99 <= 1.2 * minimalR.p99, `p99 <= 1.2x minimal's (${fmtRatio(s10.p99, minimalR.p99)}, ${fmtRatio(s10k.p99, minimalR.p99)})`);
+  check(rss[1].bytes < 150 * 1024 * 1024, `RSS with 10,000 routes < 150 MB (1 worker: ${(rss[1].bytes / 1048576).toFixed(1)} MB)`);
+  const failed = results.filter((r) => r.non2xx > 0 || r.socketErrors);
+  if (failed.length) out.push('', `WARNING: errors during ${failed.map((r) => r.label).join(', ')}`);
+  if (profile) out.push('', profile);
+  process.stdout.write(`\n${out.join('\n')}\n`);
+}
+
+async function cleanup() {
+  await Promise.all([...children].map((c) => stop(c)));
+  rmSync(work, { recursive: true, force: true });
+}
+
+main()
+  .then(cleanup)
+  .catch(async (err) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+    await cleanup();
+    process.exit(1);
+  });
