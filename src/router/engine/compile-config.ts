@@ -1,0 +1,298 @@
+/**
+ * RouterConfig -> an immutable compiled table, built once per apply(): host indexes, sorted route
+ * buckets, compiled regexes, header modifiers, weighted backend pickers, pools and TLS contexts.
+ * Everything the per-request path needs is prepared here; nothing is compiled per request.
+ * Throws ConfigValidationError (JSON path + reason) for what the schema cannot catch.
+ */
+import type {
+  BackendFilterConfig,
+  FilterConfig,
+  ListenerConfig,
+  PathModifierConfig,
+  RouteConfig,
+  RouterConfig,
+} from '../../contract/router-config.schema.js';
+import { ConfigValidationError } from '../../contract/validate-config.js';
+import { compileCors, type CompiledCors } from './cors.js';
+import { compileHeaderModifier, type CompiledHeaderModifier } from './header-modifier.js';
+import { HostIndex } from './host-index.js';
+import type { RedirectTarget } from './paths.js';
+import { compilePool, type CompiledPool, type EndpointRegistry, type EndpointState } from './pools.js';
+import { compileMatch, PathKind, RouteIndex, type Matchable } from './route-match.js';
+import { compileTls, type CompiledTls, type SecureContextCache } from './tls-contexts.js';
+import { SmoothWeighted } from './weighted.js';
+
+export interface CompiledBackend {
+  /** Undefined: the reference could not be resolved; requests sent its way get 500. */
+  readonly pool: CompiledPool | undefined;
+  readonly requestMods: readonly CompiledHeaderModifier[];
+  readonly responseMods: readonly CompiledHeaderModifier[];
+}
+
+export interface CompiledRedirect extends RedirectTarget {
+  readonly path: PathModifierConfig | undefined;
+  readonly statusCode: number;
+}
+
+export interface CompiledMirror {
+  readonly pool: CompiledPool;
+  /** Share of requests mirrored, 0-100. */
+  readonly percent: number;
+}
+
+export interface CompiledRoute extends Matchable {
+  readonly name: string;
+  readonly requestMods: readonly CompiledHeaderModifier[];
+  readonly responseMods: readonly CompiledHeaderModifier[];
+  readonly redirect: CompiledRedirect | undefined;
+  readonly rewriteHost: string | undefined;
+  readonly rewritePath: PathModifierConfig | undefined;
+  readonly mirrors: readonly CompiledMirror[];
+  readonly cors: CompiledCors | undefined;
+  /** Weighted picker over backends with weight > 0; `empty` when none (-> 500). */
+  readonly backends: SmoothWeighted<CompiledBackend>;
+  /** timeouts.request in ms (0: none): the whole exchange, retries included. */
+  readonly requestTimeoutMs: number;
+  /** timeouts.backendRequest in ms (0: none): one upstream attempt. */
+  readonly backendTimeoutMs: number;
+  readonly retryAttempts: number;
+  readonly retryCodes: readonly number[];
+  readonly retryBackoffMs: number;
+}
+
+export type ListenerProtocol = 'HTTP' | 'HTTPS';
+
+export interface CompiledListener {
+  readonly name: string;
+  /** "address|port": the identity of a bound socket across configs. */
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  readonly protocol: ListenerProtocol;
+  readonly scheme: 'http' | 'https';
+  readonly hosts: HostIndex<RouteIndex<CompiledRoute>>;
+  readonly tls: CompiledTls | undefined;
+}
+
+export interface CompiledConfig {
+  readonly source: RouterConfig;
+  readonly listeners: ReadonlyMap<string, CompiledListener>;
+  readonly pools: ReadonlyMap<string, CompiledPool>;
+  /** Every endpoint some pool uses (the registry forgets the others). */
+  readonly endpoints: ReadonlySet<EndpointState>;
+  readonly routeCount: number;
+}
+
+export interface CompileContext {
+  endpoints: EndpointRegistry;
+  tls: SecureContextCache;
+}
+
+export function listenerKey(address: string, port: number): string {
+  return `${address}|${port}`;
+}
+
+export function compileConfig(config: RouterConfig, ctx: CompileContext): CompiledConfig {
+  const pools = new Map<string, CompiledPool>();
+  const endpoints = new Set<EndpointState>();
+  config.pools.forEach((p, i) => {
+    if (pools.has(p.name)) throw new ConfigValidationError(`/pools/${i}/name`, `duplicate pool "${p.name}"`);
+    const pool = compilePool(p, ctx.endpoints);
+    pool.endpoints.forEach((e) => endpoints.add(e));
+    pools.set(p.name, pool);
+  });
+
+  const listeners = new Map<string, CompiledListener>();
+  let routeCount = 0;
+  config.listeners.forEach((l, li) => {
+    const compiled = compileListener(l, `/listeners/${li}`, pools, ctx);
+    if (listeners.has(compiled.key)) {
+      throw new ConfigValidationError(`/listeners/${li}/port`, `two listeners bind ${compiled.address}:${compiled.port}`);
+    }
+    listeners.set(compiled.key, compiled);
+    for (const v of l.virtualHosts) routeCount += v.routes.length;
+  });
+  ctx.tls.sweep();
+  return { source: config, listeners, pools, endpoints, routeCount };
+}
+
+function compileListener(l: ListenerConfig, at: string, pools: ReadonlyMap<string, CompiledPool>, ctx: CompileContext): CompiledListener {
+  const address = l.address ?? '0.0.0.0';
+  const hosts = new HostIndex<RouteIndex<CompiledRoute>>();
+  let order = 0;
+  l.virtualHosts.forEach((vhost, vi) => {
+    const index = new RouteIndex<CompiledRoute>();
+    vhost.routes.forEach((route, ri) => index.add(compileRoute(route, order++, `${at}/virtualHosts/${vi}/routes/${ri}`, pools)));
+    index.seal();
+    const names = vhost.hostnames.length === 0 ? ['*'] : vhost.hostnames;
+    for (const name of names) hosts.add(name, index);
+  });
+  let tls: CompiledTls | undefined;
+  if (l.protocol === 'HTTPS') {
+    if (!l.tls) throw new ConfigValidationError(`${at}/tls`, 'HTTPS listener needs tls.certificates');
+    tls = compileTls(l.tls.certificates, ctx.tls, `${at}/tls/certificates`);
+  }
+  return {
+    name: l.name,
+    key: listenerKey(address, l.port),
+    address,
+    port: l.port,
+    protocol: l.protocol,
+    scheme: l.protocol === 'HTTPS' ? 'https' : 'http',
+    hosts,
+    tls,
+  };
+}
+
+function compileRoute(route: RouteConfig, order: number, at: string, pools: ReadonlyMap<string, CompiledPool>): CompiledRoute {
+  const match = compileRegexSafely(() => compileMatch(route.match, order), `${at}/match`);
+  const requestMods: CompiledHeaderModifier[] = [];
+  const responseMods: CompiledHeaderModifier[] = [];
+  const mirrors: CompiledMirror[] = [];
+  let redirect: CompiledRedirect | undefined;
+  let rewriteHost: string | undefined;
+  let rewritePath: PathModifierConfig | undefined;
+  let cors: CompiledCors | undefined;
+
+  (route.filters ?? []).forEach((f: FilterConfig, fi) => {
+    const fat = `${at}/filters/${fi}`;
+    switch (f.type) {
+      case 'RequestHeaderModifier':
+        requestMods.push(compileHeaderModifier(f.requestHeaderModifier));
+        break;
+      case 'ResponseHeaderModifier':
+        responseMods.push(compileHeaderModifier(f.responseHeaderModifier));
+        break;
+      case 'RequestRedirect': {
+        const r = f.requestRedirect;
+        checkPathModifier(r.path, match, `${fat}/requestRedirect/path`);
+        redirect = { scheme: r.scheme, hostname: r.hostname, port: r.port, path: r.path, statusCode: r.statusCode ?? 302 };
+        break;
+      }
+      case 'URLRewrite':
+        checkPathModifier(f.urlRewrite.path, match, `${fat}/urlRewrite/path`);
+        rewriteHost = f.urlRewrite.hostname ?? rewriteHost;
+        rewritePath = f.urlRewrite.path ?? rewritePath;
+        break;
+      case 'RequestMirror': {
+        const pool = pools.get(f.requestMirror.pool);
+        if (!pool) throw new ConfigValidationError(`${fat}/requestMirror/pool`, `unknown pool "${f.requestMirror.pool}"`);
+        mirrors.push({ pool, percent: f.requestMirror.percent ?? 100 });
+        break;
+      }
+      case 'CORS':
+        cors = compileCors(f.cors);
+        break;
+    }
+  });
+
+  const items: CompiledBackend[] = [];
+  const weights: number[] = [];
+  route.backends.forEach((b, bi) => {
+    if (b.weight <= 0) return;
+    let pool: CompiledPool | undefined;
+    if (b.pool !== undefined) {
+      pool = pools.get(b.pool);
+      if (!pool) throw new ConfigValidationError(`${at}/backends/${bi}/pool`, `unknown pool "${b.pool}"`);
+    }
+    const { requestMods: bReq, responseMods: bRes } = backendFilters(b.filters ?? []);
+    items.push({ pool, requestMods: bReq, responseMods: bRes });
+    weights.push(b.weight);
+  });
+
+  return new CompiledRouteImpl(match, route, {
+    requestMods: orNone(requestMods),
+    responseMods: orNone(responseMods),
+    redirect,
+    rewriteHost,
+    rewritePath,
+    mirrors: orNone(mirrors),
+    cors,
+    backends: new SmoothWeighted(items, weights),
+  });
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+function orNone<T>(list: T[]): readonly T[] {
+  return list.length === 0 ? NONE : list;
+}
+
+type RouteAction = Pick<CompiledRoute, 'requestMods' | 'responseMods' | 'redirect' | 'rewriteHost' | 'rewritePath' | 'mirrors' | 'cors' | 'backends'>;
+
+/** A class with every field assigned in one place: one hidden class for all routes, fast to build (10,000 per apply). */
+class CompiledRouteImpl implements CompiledRoute {
+  readonly pathKind: Matchable['pathKind'];
+  readonly pathKey: string;
+  readonly pathLength: number;
+  readonly pathRegex: RegExp | undefined;
+  readonly method: string | undefined;
+  readonly headers: Matchable['headers'];
+  readonly query: Matchable['query'];
+  readonly order: number;
+  readonly name: string;
+  readonly requestMods: readonly CompiledHeaderModifier[];
+  readonly responseMods: readonly CompiledHeaderModifier[];
+  readonly redirect: CompiledRedirect | undefined;
+  readonly rewriteHost: string | undefined;
+  readonly rewritePath: PathModifierConfig | undefined;
+  readonly mirrors: readonly CompiledMirror[];
+  readonly cors: CompiledCors | undefined;
+  readonly backends: SmoothWeighted<CompiledBackend>;
+  readonly requestTimeoutMs: number;
+  readonly backendTimeoutMs: number;
+  readonly retryAttempts: number;
+  readonly retryCodes: readonly number[];
+  readonly retryBackoffMs: number;
+
+  constructor(match: Matchable, route: RouteConfig, action: RouteAction) {
+    this.pathKind = match.pathKind;
+    this.pathKey = match.pathKey;
+    this.pathLength = match.pathLength;
+    this.pathRegex = match.pathRegex;
+    this.method = match.method;
+    this.headers = match.headers;
+    this.query = match.query;
+    this.order = match.order;
+    this.name = route.name;
+    this.requestMods = action.requestMods;
+    this.responseMods = action.responseMods;
+    this.redirect = action.redirect;
+    this.rewriteHost = action.rewriteHost;
+    this.rewritePath = action.rewritePath;
+    this.mirrors = action.mirrors;
+    this.cors = action.cors;
+    this.backends = action.backends;
+    this.requestTimeoutMs = route.timeouts?.request ?? 0;
+    this.backendTimeoutMs = route.timeouts?.backendRequest ?? 0;
+    this.retryAttempts = route.retry?.attempts ?? 0;
+    this.retryCodes = route.retry?.codes ?? NONE;
+    this.retryBackoffMs = route.retry?.backoff ?? 0;
+  }
+}
+
+function backendFilters(filters: BackendFilterConfig[]): Pick<CompiledBackend, 'requestMods' | 'responseMods'> {
+  if (filters.length === 0) return { requestMods: NONE, responseMods: NONE };
+  const requestMods: CompiledHeaderModifier[] = [];
+  const responseMods: CompiledHeaderModifier[] = [];
+  for (const f of filters) {
+    if (f.type === 'RequestHeaderModifier') requestMods.push(compileHeaderModifier(f.requestHeaderModifier));
+    else responseMods.push(compileHeaderModifier(f.responseHeaderModifier));
+  }
+  return { requestMods, responseMods };
+}
+
+/** ReplacePrefixMatch needs a prefix to replace: PathPrefix (or Exact: the whole path); never a regex. */
+function checkPathModifier(path: PathModifierConfig | undefined, match: Matchable, at: string): void {
+  if (path?.type === 'ReplacePrefixMatch' && match.pathKind === PathKind.Regex) {
+    throw new ConfigValidationError(at, 'ReplacePrefixMatch needs a PathPrefix match, not a RegularExpression');
+  }
+}
+
+function compileRegexSafely<T>(build: () => T, at: string): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new ConfigValidationError(at, `invalid regular expression: ${err.message}`);
+    throw err;
+  }
+}
