@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCluster, type Cluster } from './harness/cluster.js';
 import { httpsGet } from './harness/https.js';
-import { mintServiceAccountToken } from './harness/serviceaccount.js';
+import { mintServiceAccountToken, writeServiceAccountKubeconfig } from './harness/serviceaccount.js';
 import { waitFor } from './harness/wait.js';
 
 const skipReason = inject('k8sSkipReason');
@@ -44,10 +44,27 @@ describe.skipIf(skipReason)('test cluster', () => {
     }
   });
 
-  it('enforces RBAC for ServiceAccount tokens', async () => {
+  it('enforces RBAC for ServiceAccount kubeconfigs', async () => {
     const token = await mintServiceAccountToken(cluster, { namespace: 'rbac-check', name: 'nobody' });
     const res = await httpsGet(`${cluster.server}/api/v1/namespaces/kube-system/secrets`, { ca: readFileSync(cluster.caFile), token });
     expect(res.status).toBe(403);
+
+    const path = await writeServiceAccountKubeconfig(cluster, { namespace: 'rbac-check', name: 'viewer' });
+    const asViewer = new k8s.KubeConfig();
+    asViewer.loadFromFile(path);
+    const viewerCore = asViewer.makeApiClient(k8s.CoreV1Api);
+    await expect(viewerCore.listNamespacedPod({ namespace: 'rbac-check' })).rejects.toMatchObject({ code: 403 });
+    // The built-in "view" ClusterRole is aggregated by kube-controller-manager.
+    const rbac = cluster.kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
+    await rbac.createNamespacedRoleBinding({
+      namespace: 'rbac-check',
+      body: {
+        metadata: { name: 'viewer-view' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+        subjects: [{ kind: 'ServiceAccount', name: 'viewer', namespace: 'rbac-check' }],
+      },
+    });
+    await waitFor('viewer can list pods', () => viewerCore.listNamespacedPod({ namespace: 'rbac-check' }), 10_000);
   });
 
   it('runs echo-basic Pods with their own IPs behind ready EndpointSlices', async () => {

@@ -12,7 +12,7 @@
 // kubelet claims an instance number k (a pid file under /run/serval-kubelet)
 // and uses bridge serval<k> with 10.244.<k>.1/24; resources of instances whose
 // owner process is dead (a crashed run) are removed before reuse.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 
@@ -67,6 +67,7 @@ export class PodNetwork {
       await ip('link', 'add', net.bridge, 'type', 'bridge');
       await ip('addr', 'add', `${net.hostIP}/24`, 'dev', net.bridge);
       await ip('link', 'set', net.bridge, 'up');
+      process.on('exit', net.exitHook);
       return net;
     }
     throw new Error(`no free serval-kubelet instance in ${STATE_DIR}`);
@@ -107,8 +108,20 @@ export class PodNetwork {
     this.free.push(n);
   }
 
+  // A test run that exits without stop() (failure, process.exit) still
+  // removes its namespaces; only SIGKILL leaves them to the next run's claim().
+  private readonly exitHook = () => {
+    try {
+      execFileSync('sh', ['-c', `for ns in $(${IP_BIN} netns list | cut -d' ' -f1 | grep '^serval${this.instance}-'); do ${IP_BIN} netns del $ns; done; ${IP_BIN} link del serval${this.instance}`], { stdio: 'ignore' });
+      unlinkSync(ownerFile(this.instance));
+    } catch {
+      /* best effort */
+    }
+  };
+
   /** Removes every namespace, veth and the bridge of this instance and releases it. */
   async destroy(): Promise<void> {
+    process.removeListener('exit', this.exitHook);
     await cleanupInstance(this.instance);
     this.used.clear();
     try {
