@@ -65,7 +65,7 @@ export class RequestMetrics {
     s.buckets[i]++;
     s.sum += d;
     s.count++;
-    if (o.upstreamError !== undefined) this.upstreamErrors[o.upstreamError as UpstreamErrorKind]++;
+    if (o.upstreamError !== undefined) this.upstreamErrors[o.upstreamError]++;
   };
 
   /** Drops the series of routes no longer in the config (the no-route series always stays). */

@@ -4,7 +4,7 @@
  * engine the same way the router does.
  */
 import type { Settings } from '../../config/settings.schema.js';
-import type { RouterEngine, RouterEngineOptions, RequestObservation, EndpointHealth } from '../engine/router-engine.js';
+import { RouterEngine, type RouterEngineOptions, type RequestObservation, type EndpointHealth } from '../engine/router-engine.js';
 
 export type { RouterEngine, RouterEngineOptions, RequestObservation, EndpointHealth };
 
@@ -43,8 +43,5 @@ export function engineOptions(settings: EngineSettings, onRequest?: (o: RequestO
   };
 }
 
-/** The real engine, loaded on first use (keeps the admin layer importable without the proxy stack). */
-export async function loadEngineFactory(): Promise<EngineFactory> {
-  const { RouterEngine } = await import('../engine/router-engine.js');
-  return (options) => new RouterEngine(options);
-}
+/** The real engine. */
+export const createRouterEngine: EngineFactory = (options) => new RouterEngine(options);

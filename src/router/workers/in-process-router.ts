@@ -22,7 +22,7 @@ import {
   type ConfigApplier,
   type LiveConfig,
 } from './config-applier.js';
-import { engineOptions, loadEngineFactory, type Engine, type EndpointHealth, type EngineFactory, type EngineSettings } from './engine-port.js';
+import { engineOptions, createRouterEngine, type Engine, type EndpointHealth, type EngineFactory, type EngineSettings } from './engine-port.js';
 
 export interface InProcessRouterOptions {
   settings: EngineSettings & Pick<Settings, 'accessLog' | 'accessLogSample'>;
@@ -54,7 +54,7 @@ export class InProcessRouter implements ConfigApplier {
     const metrics = new RequestMetrics(registry);
     const { settings } = options;
     const accessLog = settings.accessLog ? createAccessLog(options.logger, settings.accessLogSample) : undefined;
-    const createEngine = options.createEngine ?? (await loadEngineFactory());
+    const createEngine = options.createEngine ?? createRouterEngine;
     const engine = createEngine(engineOptions(settings, requestObserver(metrics.observe, accessLog)));
     return new InProcessRouter(engine, metrics, registry, options.logger);
   }

@@ -8,7 +8,7 @@ import { createAccessLog, requestObserver } from '../metrics/access-log.js';
 import { createProcessRegistry } from '../metrics/process-registry.js';
 import { RequestMetrics, routeNames } from '../metrics/request-metrics.js';
 import { describeError } from './config-applier.js';
-import { engineOptions, loadEngineFactory } from './engine-port.js';
+import { createRouterEngine, engineOptions } from './engine-port.js';
 import { isPrimaryMessage, type DrainCommand, type PrimaryRequest, type WorkerMessage } from './ipc-messages.js';
 import { createProcessLogger } from './process-logger.js';
 
@@ -21,8 +21,7 @@ export async function runTrafficWorker(settings: Settings): Promise<void> {
   const registry = createProcessRegistry();
   const metrics = new RequestMetrics(registry);
   const accessLog = settings.accessLog ? createAccessLog(logger, settings.accessLogSample) : undefined;
-  const createEngine = await loadEngineFactory();
-  const engine = createEngine(engineOptions(settings, requestObserver(metrics.observe, accessLog)));
+  const engine = createRouterEngine(engineOptions(settings, requestObserver(metrics.observe, accessLog)));
   let draining = false;
 
   // The primary decides when to stop: a Ctrl-C reaches the whole process group, and a worker that

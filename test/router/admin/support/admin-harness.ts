@@ -4,7 +4,6 @@ import { pino } from 'pino';
 import { loadSettings } from '../../../../src/config/load-settings.js';
 import { startRouterAdmin } from '../../../../src/router/admin/router-admin.app.js';
 import { InProcessRouter } from '../../../../src/router/workers/in-process-router.js';
-import { standInEngine } from './stand-in-engine.js';
 
 export interface AdminHarness {
   url: string;
@@ -16,7 +15,7 @@ export interface AdminHarness {
 export async function startAdminHarness(flags: string[] = []): Promise<AdminHarness> {
   const settings = loadSettings('router', flags, {});
   const logger = pino({ level: 'silent' });
-  const router = await InProcessRouter.start({ settings, logger, createEngine: standInEngine });
+  const router = await InProcessRouter.start({ settings, logger });
   const app = await startRouterAdmin(settings, router, logger, { address: '127.0.0.1', port: 0 });
   const address = app.getHttpServer().address() as { port: number };
   return {
