@@ -116,7 +116,11 @@ export class Forwarder {
     if (view.closing) ex.shouldKeepAlive = false;
 
     const status = checkRequestFraming(req, this.options.maxHeaderCount);
-    if (status !== 0) return sendLocal(ex, status);
+    if (status !== 0) {
+      // What follows on this connection cannot be trusted to be framed as the client meant: close it.
+      ex.shouldKeepAlive = false;
+      return sendLocal(ex, status);
+    }
 
     const target = resolveTarget(listener, req);
     if (target === undefined) return sendLocal(ex, 400);
