@@ -68,6 +68,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   log(`registered node ${nodeName}`);
 
   const pods = new Map<string, RunningPod>(); // by UID
+  const backoff = new Set<string>(); // UIDs waiting to retry a failed start
   let stopped = false;
 
   async function syncOnce(): Promise<void> {
@@ -84,10 +85,18 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       seen.add(uid);
       if (pod.metadata!.deletionTimestamp) {
         void terminate(pod, key);
-      } else if (!pods.has(uid) && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') {
+      } else if (!pods.has(uid) && !backoff.has(uid) && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') {
         const running: RunningPod = { key, uid, processes: [], restarts: new Map(), stopping: false };
         pods.set(uid, running);
-        startPod(pod, running).catch((err) => log(`pod ${key}: start failed: ${(err as Error).message}`));
+        startPod(pod, running).catch(async (err) => {
+          // E.g. a Secret volume whose Secret is created later (the conformance
+          // suite does that for tls-backend): undo and retry, like a kubelet.
+          log(`pod ${key}: start failed, retrying in 1s: ${(err as Error).message}`);
+          backoff.add(uid);
+          await stopLocal(running);
+          await sleep(1000);
+          backoff.delete(uid);
+        });
       }
     }
     // Force-deleted Pods (gone without a graceful phase): just clean up.
@@ -111,9 +120,9 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   async function startPod(pod: k8s.V1Pod, running: RunningPod): Promise<void> {
     const podDir = join(opts.dir, running.uid);
     mkdirSync(podDir, { recursive: true });
+    const volumes = await materializeVolumes(core, pod, join(podDir, 'volumes'));
     const net = await network.add(running.uid);
     running.ip = net.ip;
-    const volumes = await materializeVolumes(core, pod, join(podDir, 'volumes'));
     const info = { podIP: net.ip, hostIP: network.hostIP, nodeName };
     const containers = pod.spec!.containers;
     for (const container of containers) {

@@ -26,12 +26,12 @@ export async function materializeVolumes(core: Core, pod: k8s.V1Pod, dir: string
     let data: Record<string, Buffer> | undefined;
     let items: k8s.V1KeyToPath[] | undefined;
     if (volume.secret?.secretName) {
-      const secret = await core.readNamespacedSecret({ namespace, name: volume.secret.secretName });
-      data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+      const secret = await optional(core.readNamespacedSecret({ namespace, name: volume.secret.secretName }), volume.secret.optional);
+      data = Object.fromEntries(Object.entries(secret?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
       items = volume.secret.items;
     } else if (volume.configMap?.name) {
-      const cm = await core.readNamespacedConfigMap({ namespace, name: volume.configMap.name });
-      data = Object.fromEntries(Object.entries(cm.data ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
+      const cm = await optional(core.readNamespacedConfigMap({ namespace, name: volume.configMap.name }), volume.configMap.optional);
+      data = Object.fromEntries(Object.entries(cm?.data ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
       items = volume.configMap.items;
     } else {
       continue; // emptyDir, projected SA tokens, ...: not needed by echo-basic
@@ -47,6 +47,16 @@ export async function materializeVolumes(core: Core, pod: k8s.V1Pod, dir: string
     result.set(volume.name, volumeDir);
   }
   return result;
+}
+
+/** A missing source is an error (the kubelet retries the Pod) unless the volume is optional. */
+async function optional<T>(read: Promise<T>, isOptional: boolean | undefined): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (err) {
+    if (isOptional && (err as { code?: number }).code === 404) return undefined;
+    throw err;
+  }
 }
 
 export async function containerEnv(

@@ -1,0 +1,224 @@
+/**
+ * serval controller against a real API server (etcd + kube-apiserver + kube-controller-manager + test
+ * kubelet), running under the ServiceAccount and least-privilege RBAC that deploy/ ships:
+ * Gateway + HTTPRoute -> status conditions and traffic through a real router to Pods; informers that
+ * resume after the API server restarts; leader election between two controllers.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
+import { pino } from 'pino';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadSettings } from '../../src/config/load-settings.js';
+import { startController, type ControllerHandle } from '../../src/controller.main.js';
+import { LeaderElector } from '../../src/k8s/leader-election.service.js';
+import { freePort, httpGet, startRealRouter, TOKEN, type RealRouter } from '../control-plane/support/real-router.js';
+import { startCluster, type Cluster } from './harness/cluster.js';
+import { httpsGet } from './harness/https.js';
+import { startProcess } from './harness/processes.js';
+import { writeServiceAccountKubeconfig } from './harness/serviceaccount.js';
+import { waitFor } from './harness/wait.js';
+
+Logger.overrideLogger(['error', 'warn']);
+
+const skipReason = inject('k8sSkipReason');
+const APP = 'app';
+const GW = { group: 'gateway.networking.k8s.io', version: 'v1' };
+const LEASE_MS = 3_000;
+
+describe.skipIf(skipReason)('serval controller on a real cluster', () => {
+  let cluster: Cluster;
+  let custom: k8s.CustomObjectsApi;
+  let kubeconfig: string;
+  let router: RealRouter;
+  let gatewayPort: number;
+  const controllers: ControllerHandle[] = [];
+  let failed = false;
+
+  async function controller(identity: string): Promise<ControllerHandle> {
+    const flags = [
+      '--kubeconfig', kubeconfig,
+      '--data-plane-url', router.url,
+      '--admin-token', TOKEN,
+      '--identity', identity,
+      '--lease-namespace', 'serval-system',
+      '--lease-duration', String(LEASE_MS),
+      '--resync-interval', '1000',
+      '--gateway-public-address', '127.0.0.1',
+    ];
+    const settings = { ...loadSettings('controller', flags, {}), controllerAddress: '127.0.0.1', controllerPort: 0 };
+    const handle = await startController(settings, pino({ level: process.env.SERVAL_TEST_LOGS ? 'info' : 'silent' }));
+    controllers.push(handle);
+    return handle;
+  }
+
+  const elector = (c: ControllerHandle) => c.app.get(LeaderElector);
+
+  async function condition(plural: string, name: string, type: string, namespace?: string, parent = false): Promise<string | undefined> {
+    const obj = (namespace
+      ? await custom.getNamespacedCustomObject({ ...GW, namespace, plural, name })
+      : await custom.getClusterCustomObject({ ...GW, plural, name })) as { status?: { conditions?: { type: string; status: string }[]; parents?: { conditions?: { type: string; status: string }[] }[] } };
+    const conditions = parent ? obj.status?.parents?.[0]?.conditions : obj.status?.conditions;
+    return conditions?.find((c) => c.type === type)?.status;
+  }
+
+  function route(name: string, prefix: string) {
+    return {
+      apiVersion: `${GW.group}/${GW.version}`,
+      kind: 'HTTPRoute',
+      metadata: { name, namespace: APP },
+      spec: { parentRefs: [{ name: 'gw' }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: prefix } }], backendRefs: [{ name: 'echo', port: 8080 }] }] },
+    };
+  }
+
+  async function servedByPod(path: string): Promise<boolean> {
+    const res = await httpGet(gatewayPort, path).catch(() => undefined);
+    if (res?.status !== 200) return false;
+    const body = JSON.parse(res.body) as { path?: string; namespace?: string; pod?: string };
+    return body.namespace === APP && !!body.pod?.startsWith('echo-') && body.path === path;
+  }
+
+  beforeAll(async () => {
+    cluster = await startCluster();
+    custom = cluster.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+    const objects = k8s.KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
+
+    // The controller's ServiceAccount and RBAC exactly as deploy/ ships them.
+    const deploy = parseAllDocuments(readFileSync('deploy/serval-gateway.yaml', 'utf8')).map((d) => d.toJS() as k8s.KubernetesObject);
+    for (const o of deploy.filter((d) => ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(d?.kind ?? ''))) {
+      await objects.create(o);
+    }
+    kubeconfig = await writeServiceAccountKubeconfig(cluster, { namespace: 'serval-system', name: 'serval-gateway', create: false });
+
+    // Backends: two echo Pods behind a Service.
+    const core = cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: APP } } });
+    const labels = { app: 'echo' };
+    await cluster.kubeConfig.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
+      namespace: APP,
+      body: {
+        metadata: { name: 'echo' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              containers: [
+                {
+                  name: 'echo',
+                  image: 'gcr.io/k8s-staging-gateway-api/echo-basic:latest',
+                  ports: [{ containerPort: 3000 }],
+                  env: [
+                    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                    { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                  ],
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+    await core.createNamespacedService({ namespace: APP, body: { metadata: { name: 'echo' }, spec: { selector: labels, ports: [{ port: 8080, targetPort: 3000 }] } } });
+
+    router = await startRealRouter();
+    gatewayPort = await freePort();
+  });
+
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') failed = true;
+  });
+
+  afterAll(async () => {
+    for (const c of controllers) await c.close().catch(() => undefined);
+    await router?.close();
+    if (!cluster) return;
+    if (failed) console.error(cluster.logTails());
+    await cluster.stop();
+  });
+
+  it('accepts a Gateway and an HTTPRoute, writes their status, and routes traffic to the Pods', async () => {
+    const c1 = await controller('controller-1');
+    await custom.createClusterCustomObject({
+      ...GW,
+      plural: 'gatewayclasses',
+      body: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'serval' }, spec: { controllerName: 'serval.dev/gateway-controller' } },
+    });
+    await custom.createNamespacedCustomObject({
+      ...GW,
+      namespace: APP,
+      plural: 'gateways',
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'gw', namespace: APP },
+        spec: { gatewayClassName: 'serval', listeners: [{ name: 'http', protocol: 'HTTP', port: gatewayPort }] },
+      },
+    });
+    await custom.createNamespacedCustomObject({ ...GW, namespace: APP, plural: 'httproutes', body: route('echo', '/echo') });
+
+    await waitFor('GatewayClass Accepted', async () => (await condition('gatewayclasses', 'serval', 'Accepted')) === 'True', 60_000);
+    await waitFor('Gateway Programmed', async () => (await condition('gateways', 'gw', 'Programmed', APP)) === 'True', 60_000);
+    await waitFor('HTTPRoute Accepted', async () => (await condition('httproutes', 'echo', 'Accepted', APP, true)) === 'True', 60_000);
+    await waitFor('HTTPRoute ResolvedRefs (Pods ready)', async () => (await condition('httproutes', 'echo', 'ResolvedRefs', APP, true)) === 'True', 90_000);
+    await waitFor('traffic reaches an echo Pod through the router', () => servedByPod('/echo/hello'), 90_000);
+
+    expect(elector(c1).leader).toBe(true);
+    const ready = await fetch(`${c1.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const metrics = await (await fetch(`${c1.url}/metrics`)).text();
+    expect(metrics).toMatch(/serval_watched_objects\{kind="HTTPRoute"\} 1/);
+    expect(metrics).toMatch(/serval_leader 1/);
+    const config = (await (await fetch(`${c1.url}/config`)).json()) as { version: string };
+    expect(router.router.current?.version).toBe(config.version);
+
+    // Status is written only when it differs: once settled, nothing more is written.
+    const writes = async () => (await (await fetch(`${c1.url}/metrics`)).text()).match(/serval_status_writes_total\{kind="[A-Za-z]+",result="ok"\} \d+/g)?.join();
+    const settled = await writes();
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await writes()).toBe(settled);
+  });
+
+  it('resumes its watches after the API server restarts', async () => {
+    const c1 = controllers[0];
+    const index = cluster.processes.findIndex((p) => p.name === 'kube-apiserver');
+    const old = cluster.processes[index];
+    // Same binary, same flags, same port and certificates: a restart, as a rollout would do it.
+    const [command, ...args] = readFileSync(`/proc/${old.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    await old.stop();
+    cluster.processes[index] = startProcess({ name: 'kube-apiserver', command, args, logFile: old.logFile });
+    const ca = readFileSync(cluster.caFile);
+    await waitFor('kube-apiserver ready again', async () => (await httpsGet(`${cluster.server}/readyz`, { ca, token: cluster.adminToken })).status === 200, 120_000, 250);
+
+    await custom.createNamespacedCustomObject({ ...GW, namespace: APP, plural: 'httproutes', body: route('after-restart', '/after-restart') });
+    await waitFor('a route created after the restart serves traffic', () => servedByPod('/after-restart/x'), 120_000);
+    const metrics = await (await fetch(`${c1.url}/metrics`)).text();
+    expect(metrics).toMatch(/serval_watch_restarts_total\{kind="[A-Za-z]+",reason="error"\} [1-9]/);
+    await waitFor('leader again', () => elector(c1).leader, 60_000);
+  });
+
+  it('elects one leader among two controllers and fails over when it stops', async () => {
+    const c1 = controllers[0];
+    const c2 = await controller('controller-2');
+    await waitFor('controller-2 synced and ready as a follower', async () => (await fetch(`${c2.url}/readyz`)).status === 200, 60_000);
+    expect(elector(c1).leader).toBe(true);
+    expect(elector(c2).leader).toBe(false);
+
+    const coordination = cluster.kubeConfig.makeApiClient(k8s.CoordinationV1Api);
+    expect((await coordination.readNamespacedLease({ namespace: 'serval-system', name: 'serval-gateway-leader' })).spec?.holderIdentity).toBe('controller-1');
+
+    const stoppedAt = Date.now();
+    await c1.close(); // releases the lease
+    await waitFor('controller-2 took over', () => elector(c2).leader, LEASE_MS * 3, 50);
+    // Released, not expired: the takeover did not have to wait for the lease to run out.
+    expect(Date.now() - stoppedAt).toBeLessThan(LEASE_MS * 2);
+    expect((await coordination.readNamespacedLease({ namespace: 'serval-system', name: 'serval-gateway-leader' })).spec?.holderIdentity).toBe('controller-2');
+
+    // The new leader pushes and writes status.
+    await custom.createNamespacedCustomObject({ ...GW, namespace: APP, plural: 'httproutes', body: route('after-failover', '/after-failover') });
+    await waitFor('a route created after failover serves traffic', () => servedByPod('/after-failover/x'), 60_000);
+    await waitFor('its status is written by the new leader', async () => (await condition('httproutes', 'after-failover', 'Accepted', APP, true)) === 'True', 60_000);
+  });
+});
