@@ -6,6 +6,7 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { DashboardModule } from '../dashboard/dashboard.module.js';
 import type { ConfigApplier } from '../workers/config-applier.js';
 import { AdminErrorFilter } from './admin-error.filter.js';
 import { AdminTokenMiddleware } from './admin-token.middleware.js';
@@ -21,7 +22,7 @@ export class RouterAdminModule implements NestModule {
     return {
       module: RouterAdminModule,
       // Readiness failing before the first config is normal: no error log per probe.
-      imports: [TerminusModule.forRoot({ logger: false })],
+      imports: [TerminusModule.forRoot({ logger: false }), DashboardModule.forRoot(applier)],
       controllers: [RouterAdminController, RouterHealthController],
       providers: [
         { provide: CONFIG_APPLIER, useValue: applier },

@@ -3,6 +3,8 @@
  * API's `/`. It polls GET /dashboard/state every two seconds and derives per-route request and error rates
  * from the cumulative counters it gets, so the server keeps no per-viewer state.
  */
+import { createHash } from 'node:crypto';
+
 export const DASHBOARD_HTML = /* html */ `<!doctype html>
 <html lang="en">
 <head>
@@ -39,14 +41,14 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
   <span class="meta">changed <span id="changed">-</span></span>
   <span class="meta">swaps <span id="swaps">-</span></span>
   <span class="meta" id="status">connecting...</span>
-  <form id="token" onsubmit="return saveToken(event)">
+  <form id="token">
     <input id="token-input" type="password" placeholder="admin token (if set)" autocomplete="off">
     <button type="submit">Use</button>
   </form>
 </header>
 <main>
   <section><h2>Listeners</h2><table id="listeners"><thead><tr><th>name</th><th>address</th><th>protocol</th><th>virtual hosts</th></tr></thead><tbody></tbody></table></section>
-  <section><h2>Routes</h2><table id="routes"><thead><tr><th>listener / host</th><th>route</th><th>match</th><th>filters</th><th>backends</th><th class="num">req/s</th><th class="num">errors/s</th></tr></thead><tbody></tbody></table></section>
+  <section><h2>Routes</h2><table id="routes"><thead><tr><th>listener / host</th><th>route</th><th>match</th><th>filters</th><th>backends</th><th class="num">req/s</th><th class="num">5xx/s</th><th class="num">requests</th><th class="num">5xx</th></tr></thead><tbody></tbody></table></section>
   <section><h2>Backend pools</h2><table id="pools"><thead><tr><th>pool</th><th>endpoint</th><th>health</th><th class="num">in flight</th></tr></thead><tbody></tbody></table></section>
 </main>
 <script>
@@ -54,13 +56,12 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
 let token = sessionStorage.getItem('serval-admin-token') || '';
 let previous = null; // last state, to turn cumulative counters into rates
 
-function saveToken(event) {
+document.getElementById('token').addEventListener('submit', (event) => {
   event.preventDefault();
   token = document.getElementById('token-input').value.trim();
   sessionStorage.setItem('serval-admin-token', token);
   refresh();
-  return false;
-}
+});
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -92,8 +93,45 @@ function describeMatch(m) {
   for (const q of m.queryParams || []) out.push('query ' + q.name + (q.type === 'RegularExpression' ? ' ~ ' : ' = ') + q.value);
   return out.length ? out : ['any'];
 }
+function describeHeaders(prefix, mod) {
+  const parts = [];
+  for (const h of mod.set || []) parts.push('set ' + h.name);
+  for (const h of mod.add || []) parts.push('add ' + h.name);
+  for (const n of mod.remove || []) parts.push('remove ' + n);
+  return prefix + ': ' + (parts.join(', ') || 'none');
+}
+function describePath(p) {
+  return p ? (p.type === 'ReplacePrefixMatch' ? 'prefix -> ' : 'path -> ') + p.value : '';
+}
+function describeFilter(f) {
+  switch (f.type) {
+    case 'RequestHeaderModifier': return describeHeaders('request headers', f.requestHeaderModifier);
+    case 'ResponseHeaderModifier': return describeHeaders('response headers', f.responseHeaderModifier);
+    case 'URLRewrite': return ['rewrite', f.urlRewrite.hostname ? 'host -> ' + f.urlRewrite.hostname : '', describePath(f.urlRewrite.path)].filter(Boolean).join(' ');
+    case 'RequestRedirect': {
+      const r = f.requestRedirect;
+      return ['redirect ' + (r.statusCode || 302), r.scheme, r.hostname, r.port ? ':' + r.port : '', describePath(r.path)].filter(Boolean).join(' ');
+    }
+    case 'RequestMirror': return 'mirror -> ' + f.requestMirror.pool + (f.requestMirror.percent !== undefined ? ' (' + f.requestMirror.percent + '%)' : '');
+    default: return f.type;
+  }
+}
+function describeBackends(backends) {
+  const total = backends.reduce((sum, b) => sum + b.weight, 0);
+  if (!backends.length) return ['none (500)'];
+  return backends.map((b) => (b.pool || 'unresolved (500)') + (backends.length > 1 ? ' ' + (total ? Math.round((b.weight / total) * 100) : 0) + '%' : ''));
+}
 function rate(now, before, seconds) {
   return before === undefined || seconds <= 0 ? 0 : Math.max(0, (now - before) / seconds);
+}
+function statCells(now, old, seconds) {
+  const errs = rate(now.errors, old.errors, seconds);
+  return [
+    el('td', rate(now.requests, old.requests, seconds).toFixed(1), 'num'),
+    el('td', errs.toFixed(1), 'num' + (errs > 0 ? ' bad' : '')),
+    el('td', String(now.requests), 'num'),
+    el('td', String(now.errors), 'num' + (now.errors > 0 ? ' bad' : '')),
+  ];
 }
 
 function render(state) {
@@ -103,19 +141,19 @@ function render(state) {
   const seconds = previous ? (state.at - previous.at) / 1000 : 0;
   const before = previous ? previous.routeStats : {};
 
-  fill('listeners', state.listeners.map((l) => row([l.name, (l.address || '0.0.0.0') + ':' + l.port, l.protocol,
+  fill('listeners', state.listeners.map((l) => row([l.name, (l.address || '0.0.0.0') + ':' + l.port,
+    l.protocol + (l.tls ? ' (' + l.tls.certificates.length + ' cert' + (l.tls.certificates.length === 1 ? '' : 's') + ')' : ''),
     pills(l.virtualHosts.map((v) => v.hostnames.join(', ') || '*'))])), 'no listeners');
 
   const routeRows = [];
   for (const l of state.listeners) for (const v of l.virtualHosts) for (const r of v.routes) {
     const now = state.routeStats[r.name] || { requests: 0, errors: 0 };
-    const old = before[r.name] || {};
-    const errs = rate(now.errors, old.errors, seconds);
-    routeRows.push(row([l.name + ' / ' + (v.hostnames.join(', ') || '*'), r.name, pills(describeMatch(r.match)),
-      pills((r.filters || []).map((f) => f.type)),
-      pills(r.backends.map((b) => (b.pool || 'unresolved (500)') + ' w' + b.weight)),
-      el('td', rate(now.requests, old.requests, seconds).toFixed(1), 'num'),
-      el('td', errs.toFixed(1), 'num' + (errs > 0 ? ' bad' : ''))]));
+    routeRows.push(row([l.name + ' / ' + (v.hostnames.join(', ') || '*'), el('td', r.name, 'route-name'), pills(describeMatch(r.match)),
+      pills((r.filters || []).map(describeFilter)), pills(describeBackends(r.backends)), ...statCells(now, before[r.name] || {}, seconds)]));
+  }
+  const unmatched = state.routeStats[''];
+  if (unmatched && unmatched.requests > 0) {
+    routeRows.push(row([el('td', 'any', 'empty'), el('td', 'no route matched (404)', 'empty'), '', '', '', ...statCells(unmatched, before[''] || {}, seconds)]));
   }
   fill('routes', routeRows, 'no routes');
 
@@ -135,7 +173,11 @@ async function refresh() {
   const status = document.getElementById('status');
   try {
     const res = await fetch('dashboard/state', { headers: token ? { authorization: 'Bearer ' + token } : {} });
-    if (res.status === 401) { status.textContent = 'admin token required'; status.className = 'bad'; return; }
+    if (res.status === 401) {
+      status.textContent = token ? 'admin token rejected' : 'admin token required';
+      status.className = 'bad';
+      return;
+    }
     if (!res.ok) throw new Error('HTTP ' + res.status);
     render(await res.json());
     status.textContent = 'live'; status.className = 'ok';
@@ -149,3 +191,10 @@ setInterval(refresh, 2000);
 </body>
 </html>
 `;
+
+/** Only the page's own inline script and styles may run, and it may only talk back to this admin API. */
+export const DASHBOARD_CSP = (() => {
+  const script = /<script>([\s\S]*)<\/script>/.exec(DASHBOARD_HTML)?.[1] ?? '';
+  const hash = createHash('sha256').update(script).digest('base64');
+  return `default-src 'none'; script-src 'sha256-${hash}'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`;
+})();
