@@ -196,7 +196,7 @@ describe.skipIf(skipReason)('serval controller on a real cluster', () => {
     await waitFor('a route created after the restart serves traffic', () => servedByPod('/after-restart/x'), 120_000);
     const metrics = await (await fetch(`${c1.url}/metrics`)).text();
     expect(metrics).toMatch(/serval_watch_restarts_total\{kind="[A-Za-z]+",reason="error"\} [1-9]/);
-    await waitFor('leader again', () => elector(c1).leader, 60_000);
+    await waitFor('leader again', async () => elector(c1).leader, 60_000);
   });
 
   it('elects one leader among two controllers and fails over when it stops', async () => {
@@ -211,7 +211,7 @@ describe.skipIf(skipReason)('serval controller on a real cluster', () => {
 
     const stoppedAt = Date.now();
     await c1.close(); // releases the lease
-    await waitFor('controller-2 took over', () => elector(c2).leader, LEASE_MS * 3, 50);
+    await waitFor('controller-2 took over', async () => elector(c2).leader, LEASE_MS * 3, 50);
     // Released, not expired: the takeover did not have to wait for the lease to run out.
     expect(Date.now() - stoppedAt).toBeLessThan(LEASE_MS * 2);
     expect((await coordination.readNamespacedLease({ namespace: 'serval-system', name: 'serval-gateway-leader' })).spec?.holderIdentity).toBe('controller-2');
