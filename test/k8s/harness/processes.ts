@@ -2,6 +2,7 @@
 // us even if we are SIGKILLed, and can print the tail of its log on failure.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 
 export interface ManagedProcess {
   readonly name: string;
@@ -31,9 +32,9 @@ function installExitHook(): void {
       // Someone else (e.g. the standalone kubelet) handles this signal and
       // will exit cleanly; the 'exit' hook then catches what is left.
       if (process.listenerCount(signal) > 1) return;
-      process.removeListener(signal, handler);
-      for (const child of live) child.kill('SIGKILL');
-      process.kill(process.pid, signal);
+      // exit() rather than re-raising the signal, so 'exit' hooks run (the
+      // one above, and the kubelet's synchronous netns cleanup).
+      process.exit(128 + osConstants.signals[signal]);
     };
     process.on(signal, handler);
   }

@@ -1,0 +1,220 @@
+/**
+ * deploy/ as an operator applies it, against a real kube-apiserver with the pinned Gateway API CRDs:
+ * every document of deploy/serval-gateway.yaml and deploy/examples/*.yaml applies server-side, is
+ * stored without a field being dropped (a typo the schema prunes would vanish silently), re-applies
+ * as a no-op, and the RBAC it ships lets the controller's ServiceAccount do exactly what the
+ * controller does (derived from src/k8s/resource-kinds.ts) and nothing else we can think of.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { STATUS_KINDS, WATCHED_KINDS } from '../../src/k8s/resource-kinds.js';
+import { SETTINGS } from '../../src/config/settings.schema.js';
+import { startCluster, type Cluster } from './harness/cluster.js';
+import { httpsGet } from './harness/https.js';
+import { mintServiceAccountToken } from './harness/serviceaccount.js';
+
+const skipReason = inject('k8sSkipReason');
+const ROOT = new URL('../../', import.meta.url).pathname;
+const FIELD_MANAGER = 'serval-manifest-test';
+const NS = 'serval-system';
+const CONTROLLER_SA = { namespace: NS, name: 'serval-gateway' };
+const ROUTER_SA = { namespace: NS, name: 'serval-router' };
+
+interface Doc {
+  file: string;
+  object: k8s.KubernetesObject & Record<string, unknown>;
+}
+
+function manifestFiles(): string[] {
+  const examples = readdirSync(join(ROOT, 'deploy/examples')).filter((f) => f.endsWith('.yaml')).sort();
+  return ['deploy/serval-gateway.yaml', ...examples.map((f) => `deploy/examples/${f}`)];
+}
+
+function documents(file: string): Doc[] {
+  return parseAllDocuments(readFileSync(join(ROOT, file), 'utf8'))
+    .map((d) => d.toJS() as Doc['object'] | null)
+    .filter((o): o is Doc['object'] => o !== null)
+    .map((object) => ({ file, object }));
+}
+
+const label = (d: Doc) => `${d.file}: ${d.object.kind} ${d.object.metadata?.namespace ? `${d.object.metadata.namespace}/` : ''}${d.object.metadata?.name}`;
+
+/** Paths present in `want` but absent (or different, for scalars) in `got`. Status and server-set fields are not compared. */
+function missingPaths(want: unknown, got: unknown, path = ''): string[] {
+  if (Array.isArray(want)) {
+    if (!Array.isArray(got)) return [path];
+    return want.flatMap((w, i) => missingPaths(w, got[i], `${path}/${i}`));
+  }
+  if (want !== null && typeof want === 'object') {
+    if (got === null || typeof got !== 'object') return [path];
+    return Object.entries(want).flatMap(([k, v]) => missingPaths(v, (got as Record<string, unknown>)[k], `${path}/${k}`));
+  }
+  // Quantities and ints-or-strings may come back in another spelling; compare as strings.
+  return String(want) === String(got) ? [] : [`${path} (sent ${JSON.stringify(want)}, stored ${JSON.stringify(got)})`];
+}
+
+/** group and plural of a collection path like /apis/<group>/<version>/<plural> or /api/v1/<plural>. */
+function resourceOf(path: string): { group: string; resource: string } {
+  const parts = path.split('/').filter(Boolean);
+  return parts[0] === 'api' ? { group: '', resource: parts[2] } : { group: parts[1], resource: parts[3] };
+}
+
+interface Access {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+const show = (a: Access) =>
+  `${a.verb} ${a.group || 'core'}/${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.namespace ? ` in ${a.namespace}` : ''}${a.name ? ` named ${a.name}` : ''}`;
+
+describe.skipIf(skipReason)('deploy/ manifests on a real API server', () => {
+  let cluster: Cluster;
+  let objects: k8s.KubernetesObjectApi;
+  let authz: k8s.AuthorizationV1Api;
+  const docs = manifestFiles().flatMap(documents);
+  let failed = false;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ kubelet: false });
+    objects = k8s.KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
+    authz = cluster.kubeConfig.makeApiClient(k8s.AuthorizationV1Api);
+    // What the install instructions do before the one apply: the namespace and the shared admin token.
+    const core = cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: NS } } });
+    await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'serval-admin-token' }, stringData: { token: 'a-test-admin-token-0123456789abcdef' } } });
+  });
+
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') failed = true;
+  });
+  afterAll(async () => {
+    if (!cluster) return;
+    if (failed) console.error(cluster.logTails());
+    await cluster.stop();
+  });
+
+  it('finds the shipped files', () => {
+    expect(docs.map(label)).toEqual(expect.arrayContaining([
+      'deploy/serval-gateway.yaml: Deployment serval-system/serval-gateway',
+      'deploy/serval-gateway.yaml: DaemonSet serval-system/serval-router',
+      'deploy/serval-gateway.yaml: GatewayClass serval',
+      'deploy/examples/basic-gateway.yaml: Gateway default/web',
+      'deploy/examples/cross-namespace-route.yaml: ReferenceGrant shared/allow-team-a-routes',
+    ]));
+  });
+
+  it('applies every document server-side and stores every field it sets', async () => {
+    const problems: string[] = [];
+    for (const doc of docs) {
+      try {
+        await objects.patch(doc.object, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+        const stored = await objects.read(doc.object as Parameters<k8s.KubernetesObjectApi['read']>[0]);
+        const { status: _ignored, ...sent } = doc.object;
+        for (const p of missingPaths(sent, stored)) problems.push(`${label(doc)}: ${p} not stored`);
+      } catch (err) {
+        const body = (err as { body?: unknown }).body;
+        problems.push(`${label(doc)}: ${typeof body === 'string' ? body : (err as Error).message}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('re-applying changes nothing', async () => {
+    const changed: string[] = [];
+    for (const doc of docs) {
+      const header = doc.object as Parameters<k8s.KubernetesObjectApi['read']>[0];
+      const before = await objects.read(header);
+      const after = await objects.patch(doc.object, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+      if (after.metadata?.resourceVersion !== before.metadata?.resourceVersion) changed.push(label(doc));
+    }
+    expect(changed).toEqual([]);
+  });
+
+  describe('RBAC of the controller ServiceAccount', () => {
+    async function allowed(sa: { namespace: string; name: string }, a: Access): Promise<boolean> {
+      const review = await authz.createSubjectAccessReview({
+        body: {
+          spec: {
+            user: `system:serviceaccount:${sa.namespace}:${sa.name}`,
+            groups: ['system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`, 'system:authenticated'],
+            resourceAttributes: { verb: a.verb, group: a.group, resource: a.resource, subresource: a.subresource, namespace: a.namespace, name: a.name },
+          },
+        },
+      });
+      return review.status?.allowed === true;
+    }
+
+    /** Every access the controller makes: informers (list+watch, all namespaces), status patches, its Lease. */
+    function needed(): Access[] {
+      const lease = SETTINGS.leaseName.default;
+      return [
+        ...WATCHED_KINDS.flatMap((k) => ['list', 'watch'].map((verb) => ({ verb, ...resourceOf(k.path) }))),
+        ...Object.values(STATUS_KINDS).map((k) => ({ verb: 'patch', group: k.group, resource: k.plural, subresource: 'status', namespace: k.namespaced ? 'default' : undefined, name: 'any' })),
+        { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: NS },
+        { verb: 'get', group: 'coordination.k8s.io', resource: 'leases', namespace: NS, name: lease },
+        { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: NS, name: lease },
+      ];
+    }
+
+    it('allows everything the controller does', async () => {
+      const denied: string[] = [];
+      for (const a of needed()) if (!(await allowed(CONTROLLER_SA, a))) denied.push(show(a));
+      expect(denied).toEqual([]);
+    });
+
+    it('denies writes to specs, reads by name, other leases and unrelated kinds', async () => {
+      const gw = 'gateway.networking.k8s.io';
+      const forbidden: Access[] = [
+        { verb: 'update', group: gw, resource: 'httproutes', namespace: 'default', name: 'api' },
+        { verb: 'patch', group: gw, resource: 'httproutes', namespace: 'default', name: 'api' },
+        { verb: 'create', group: gw, resource: 'httproutes', namespace: 'default' },
+        { verb: 'delete', group: gw, resource: 'gateways', namespace: 'default', name: 'web' },
+        { verb: 'patch', group: gw, resource: 'gatewayclasses', name: 'serval' },
+        { verb: 'update', group: gw, resource: 'gateways', subresource: 'status', namespace: 'default', name: 'web' },
+        { verb: 'patch', group: gw, resource: 'referencegrants', subresource: 'status', namespace: 'shared', name: 'allow-team-a-routes' },
+        { verb: 'get', group: '', resource: 'secrets', namespace: 'kube-system', name: 'anything' },
+        { verb: 'get', group: '', resource: 'secrets', namespace: NS, name: 'serval-admin-token' },
+        { verb: 'create', group: '', resource: 'secrets', namespace: NS },
+        { verb: 'get', group: '', resource: 'services', namespace: 'default', name: 'api' },
+        { verb: 'patch', group: '', resource: 'services', namespace: 'default', name: 'api' },
+        { verb: 'list', group: '', resource: 'pods' },
+        { verb: 'list', group: '', resource: 'configmaps' },
+        { verb: 'create', group: '', resource: 'pods/exec', namespace: NS },
+        { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: NS, name: 'some-other-lease' },
+        { verb: 'delete', group: 'coordination.k8s.io', resource: 'leases', namespace: NS, name: SETTINGS.leaseName.default },
+        { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: 'kube-system' },
+        { verb: 'list', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+        { verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+      ];
+      const granted: string[] = [];
+      for (const a of forbidden) if (await allowed(CONTROLLER_SA, a)) granted.push(show(a));
+      expect(granted).toEqual([]);
+    });
+
+    it('the router ServiceAccount may do nothing at all', async () => {
+      const granted: string[] = [];
+      for (const a of needed()) if (await allowed(ROUTER_SA, a)) granted.push(show(a));
+      expect(granted).toEqual([]);
+    });
+
+    it('holds for a real token of the ServiceAccount the Deployment runs as', async () => {
+      const token = await mintServiceAccountToken(cluster, { ...CONTROLLER_SA, create: false });
+      const ca = readFileSync(cluster.caFile);
+      const get = (path: string) => httpsGet(`${cluster.server}${path}`, { ca, token }).then((r) => r.status);
+      expect(await get('/apis/gateway.networking.k8s.io/v1/httproutes')).toBe(200);
+      // Secrets are listed (TLS certificates for listeners; the informer asks only for type kubernetes.io/tls)...
+      expect(await get('/api/v1/secrets?fieldSelector=type%3Dkubernetes.io%2Ftls')).toBe(200);
+      // ...but never read one by name, not even the admin token next to it.
+      expect(await get(`/api/v1/namespaces/${NS}/secrets/serval-admin-token`)).toBe(403);
+      expect(await get('/api/v1/namespaces/kube-system/secrets')).toBe(200 /* see README: list is cluster-wide */);
+      expect(await get('/api/v1/pods')).toBe(403);
+    });
+  });
+});
