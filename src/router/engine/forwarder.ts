@@ -112,7 +112,8 @@ export class Forwarder {
     ex.startedAt = performance.now();
     const listener = view.compiled;
     ex.listenerName = listener.name;
-    ex.once('close', onExchangeClose);
+    // 'close' fires exactly once; on() avoids the wrapper closure once() would allocate.
+    ex.on('close', onExchangeClose);
     if (view.closing) ex.shouldKeepAlive = false;
 
     const status = checkRequestFraming(req, this.options.maxHeaderCount);
@@ -399,14 +400,8 @@ export class Forwarder {
     for (let i = 0; i < backend.responseMods.length; i++) modifyResponseHeaders(headers, backend.responseMods[i]);
     if (route.cors !== undefined && req.headers.origin !== undefined) decorateResponse(route.cors, req.headers.origin, headers);
     ex.writeHead(status, proxyRes.statusMessage, headers);
-    proxyRes.once('close', () => {
-      // Upstream died mid-body: cut the client response too, or it would hang.
-      if (!proxyRes.complete && ex.phase !== Phase.Done) {
-        ex.phase = Phase.Done;
-        ex.upstreamError ??= 'reset';
-        ex.destroy();
-      }
-    });
+    (proxyRes as UpstreamResponse)[kExchange] = ex;
+    proxyRes.on('close', onUpstreamResponseClose);
     proxyRes.pipe(ex);
   };
 
@@ -485,11 +480,25 @@ export class Forwarder {
   startAttemptAfterBackoff(ex: Exchange): void {
     ex.timer = undefined;
     if (ex.phase !== Phase.Backoff) return;
+    // A backoff cut short by the deadline ends the exchange (timers may fire a fraction of a ms early).
+    if (ex.deadline !== 0 && performance.now() >= ex.deadline - 1) return this.timeOut(ex);
     this.startAttempt(ex.req, ex);
   }
 }
 
 // ---- module-level helpers: listeners and timers call these without per-request closures ---------
+
+const kExchange = Symbol('exchange');
+type UpstreamResponse = IncomingMessage & { [kExchange]?: Exchange };
+
+/** Upstream died mid-body: cut the client response too, or it would hang. */
+function onUpstreamResponseClose(this: UpstreamResponse): void {
+  const ex = this[kExchange];
+  if (ex === undefined || this.complete || ex.phase === Phase.Done) return;
+  ex.phase = Phase.Done;
+  ex.upstreamError ??= 'reset';
+  ex.destroy();
+}
 
 function onExchangeClose(this: Exchange): void {
   this.fw?.closeExchange(this);
