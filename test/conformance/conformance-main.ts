@@ -7,6 +7,7 @@
 //
 //   --run-test <ShortName>   run one test (report to conformance/logs/, features passed explicitly)
 //   CONFORMANCE_RUN_SKIPPED=1  do not skip the tests of the skip file (to see which pass now)
+//   CONFORMANCE_EXTRA_FEATURES=A,B  with --run-test: try features not claimed yet
 //   CONFORMANCE_PARALLEL=<n>   go test -test.parallel (default 4)
 //   SERVAL_K8S_KEEP=1          keep the cluster's temp dir (component logs)
 import { existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, statSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { startCluster, type Cluster } from '../k8s/harness/cluster.js';
 import { binaryPath, repoRoot } from '../k8s/harness/paths.js';
 import { startProcess, type ManagedProcess } from '../k8s/harness/processes.js';
+import { startPodLogServer, type PodLogServer } from './pod-logs.js';
 import { judge, parseGoTestOutput, parseReport, parseSkipFile, summaryLines, totalsLine } from './report.js';
 import { claimedFeatures, GATEWAY_CLASS, loopbackPool, startServalStack, type ServalStack } from './serval-stack.js';
 
@@ -39,6 +41,7 @@ const say = (msg: string) => console.log(`[conformance ${elapsed()}] ${msg}`);
 
 let cluster: Cluster | undefined;
 let stack: ServalStack | undefined;
+let podLogs: PodLogServer | undefined;
 let suite: ManagedProcess | undefined;
 let stopping: Promise<void> | undefined;
 
@@ -46,12 +49,15 @@ function stopAll(): Promise<void> {
   return (stopping ??= (async () => {
     await suite?.stop(2000).catch(() => {});
     await stack?.stop().catch((err) => console.error(`stopping serval: ${(err as Error).message}`));
+    await podLogs?.stop().catch(() => {});
     await cluster?.stop().catch((err) => console.error(`stopping the cluster: ${(err as Error).message}`));
   })());
 }
 
+// process.on, not once: a listener of ours tells the harness (processes.ts)
+// not to SIGKILL everything at once, so the clean shutdown below can run.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
     say(`${signal}: stopping everything`);
     void stopAll().then(() => process.exit(130));
   });
@@ -92,6 +98,8 @@ async function main(): Promise<number> {
 
   say('starting the test cluster (etcd, kube-apiserver, kube-controller-manager, CRDs, test kubelet)');
   cluster = await startCluster();
+  // The suite reads echo-basic's log (pods/log) to see mirrored requests.
+  podLogs = await startPodLogServer(cluster);
   say(`cluster ${cluster.versions.kubernetes} at ${cluster.server}, Gateway API ${cluster.versions.gatewayApi} (${cluster.crdChannel}); logs in ${cluster.dir}`);
 
   say('starting serval router and controller (ServiceAccount serval-system/serval-gateway)');
@@ -118,7 +126,8 @@ async function main(): Promise<number> {
   ];
   // A full run lets the suite read GatewayClass status.supportedFeatures (the
   // report says "Inferred"); a single test turns inference off, so pass them.
-  if (runTest) suiteArgs.push(`-run-test=${runTest}`, `-supported-features=${features.join(',')}`);
+  const extra = (process.env.CONFORMANCE_EXTRA_FEATURES ?? '').split(',').filter(Boolean);
+  if (runTest) suiteArgs.push(`-run-test=${runTest}`, `-supported-features=${[...features, ...extra].join(',')}`);
   if (!runSkipped && skip.length) suiteArgs.push(`-skip-tests=${skip.map((s) => s.test).join(',')}`);
 
   rmSync(reportPath, { force: true });

@@ -111,7 +111,7 @@ export function judge(profiles: ProfileSummary[], goTest: GoTestResults, skip: S
   const unexpectedFailures = [...failed].filter((t) => !skipped.has(t)).sort();
   const problems: string[] = [];
   if (profiles.length === 0) problems.push('the conformance report has no profiles (did the suite start?)');
-  else if (profiles.every((p) => p.core.passed === 0)) problems.push('no core test passed (suite setup failed?)');
+  else if (profiles.every((p) => p.core.passed + p.extended.passed === 0)) problems.push('no test passed (suite setup failed?)');
   if (goTest.suiteFailed && failed.size === 0) problems.push('TestConformance failed outside any conformance test (setup or cleanup): see the log');
   if (unexpectedFailures.length) problems.push(`failed and not in conformance/skip-tests.txt: ${unexpectedFailures.join(', ')}`);
   return { ok: problems.length === 0, unexpectedFailures, problems };

@@ -1,0 +1,379 @@
+#!/usr/bin/env node
+// Route propagation benchmark on the real test cluster (npm run bench:k8s; root, see test/k8s/README.md).
+// serval controller (ServiceAccount) + router as in `npm run conformance`; one Gateway; a steady load of
+// keep-alive clients on a few existing routes while HTTPRoutes are created in many namespaces, then
+// changed, then deleted. Each new route is timed from the API write (just before the create request)
+// to its first 200 through the router; changes to their first 200 on the new path; deletions to their
+// first 404. Reports p50/p99/max, every non-2xx or error on the existing routes, and the controller's
+// and router's RSS and CPU seconds (/proc).
+//
+// Flags (or env BENCH_<NAME>): --routes 5000 --namespaces 50 --existing 10 --clients 4
+//   --concurrency 8 (routes written in parallel) --changes 500 --deletes 500 --json <file>
+import http from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { loadHarness, ROOT } from './k8s-harness.mjs';
+import { treeUsage } from './k8s-proc-stats.mjs';
+
+const { values: flags } = parseArgs({
+  options: Object.fromEntries(
+    ['routes', 'namespaces', 'existing', 'clients', 'concurrency', 'changes', 'deletes', 'json'].map((n) => [n, { type: 'string' }]),
+  ),
+});
+const opt = (name, def) => Number(flags[name] ?? process.env[`BENCH_${name.toUpperCase()}`] ?? def);
+const ROUTES = opt('routes', 5000);
+const NAMESPACES = opt('namespaces', 50);
+const EXISTING = opt('existing', 10);
+const CLIENTS = opt('clients', 4);
+const CONCURRENCY = opt('concurrency', 8);
+const CHANGES = Math.min(opt('changes', 500), ROUTES);
+const DELETES = Math.min(opt('deletes', 500), ROUTES);
+const JSON_OUT = flags.json ?? process.env.BENCH_JSON;
+const ROUTE_TIMEOUT_MS = 30_000;
+
+const GROUP = 'gateway.networking.k8s.io';
+const GW_NS = 'bench-gateway';
+const BACKEND_NS = 'bench-backend';
+const GW_NAME = 'bench';
+const DOMAIN = 'bench.test';
+const routeNs = (i) => `bench-${i % NAMESPACES}`;
+const routeName = (i) => `route-${i}`;
+const routeHost = (i) => `r${i}.${DOMAIN}`;
+
+const t0 = performance.now();
+const log = (msg) => process.stderr.write(`[bench:k8s ${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes objects
+
+function backendObjects() {
+  const labels = { app: 'echo' };
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: BACKEND_NS } },
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: GW_NS } },
+    ...Array.from({ length: NAMESPACES }, (_, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `bench-${i}` } })),
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'echo', namespace: BACKEND_NS },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [{
+              name: 'echo',
+              image: 'registry.k8s.io/gateway-api/echo-basic:v1.5.1', // the test kubelet runs echo-basic whatever the image
+              ports: [{ containerPort: 3000 }],
+              env: [
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              ],
+            }],
+          },
+        },
+      },
+    },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: BACKEND_NS }, spec: { selector: labels, ports: [{ port: 8080, targetPort: 3000 }] } },
+    {
+      apiVersion: `${GROUP}/v1`,
+      kind: 'Gateway',
+      metadata: { name: GW_NAME, namespace: GW_NS },
+      spec: { gatewayClassName: 'serval', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] },
+    },
+    // Routes in bench-<n> reach the one backend Service through a ReferenceGrant per namespace.
+    ...Array.from({ length: NAMESPACES }, (_, i) => ({
+      apiVersion: `${GROUP}/v1beta1`,
+      kind: 'ReferenceGrant',
+      metadata: { name: `from-bench-${i}`, namespace: BACKEND_NS },
+      spec: { from: [{ group: GROUP, kind: 'HTTPRoute', namespace: `bench-${i}` }], to: [{ group: '', kind: 'Service', name: 'echo' }] },
+    })),
+  ];
+}
+
+function httpRoute(namespace, name, host, path = '/') {
+  return {
+    apiVersion: `${GROUP}/v1`,
+    kind: 'HTTPRoute',
+    metadata: { name, namespace },
+    spec: {
+      parentRefs: [{ name: GW_NAME, namespace: GW_NS }],
+      hostnames: [host],
+      rules: [{
+        matches: [{ path: { type: 'PathPrefix', value: path } }],
+        backendRefs: [{ name: 'echo', namespace: BACKEND_NS, port: 8080 }],
+      }],
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP through the router
+
+function makeClient(address) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  /** Resolves with the status code, or with 'error: <code>' (never rejects). */
+  return (host, path = '/') =>
+    new Promise((resolve) => {
+      const req = http.request({ host: address, port: 80, path, agent, headers: { host } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+        res.on('error', (err) => resolve(`error: ${err.code ?? err.message}`));
+      });
+      req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => resolve(`error: ${err.code ?? err.message}`));
+      req.end();
+    });
+}
+
+/** Polls host+path until `done(status)`; returns ms since `since`, or undefined on timeout. */
+async function pollUntil(get, host, path, done, since) {
+  for (;;) {
+    const status = await get(host, path);
+    const now = performance.now();
+    if (done(status)) return now - since;
+    if (now - since > ROUTE_TIMEOUT_MS) return undefined;
+    await sleep(1);
+  }
+}
+
+/** Steady load: CLIENTS keep-alive loops over the existing routes; every non-2xx or error is counted. */
+function startLoad(address) {
+  const state = { requests: 0, failures: 0, samples: [], phase: 'idle', byPhase: {}, running: true };
+  const loops = Array.from({ length: CLIENTS }, async (_, c) => {
+    const get = makeClient(address);
+    for (let n = c; state.running; n++) {
+      const status = await get(`existing-${n % EXISTING}.${DOMAIN}`, '/');
+      state.requests++;
+      const phase = (state.byPhase[state.phase] ??= { requests: 0, failures: 0 });
+      phase.requests++;
+      if (typeof status !== 'number' || status < 200 || status > 299) {
+        state.failures++;
+        phase.failures++;
+        if (state.samples.length < 20) state.samples.push({ phase: state.phase, host: `existing-${n % EXISTING}`, status });
+      }
+    }
+  });
+  return { state, stop: async () => { state.running = false; await Promise.all(loops); } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement helpers
+
+function percentiles(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN);
+  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? NaN };
+}
+const ms = (v) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : 'n/a');
+const mb = (bytes) => `${(bytes / 1048576).toFixed(0)} MB`;
+
+/** Runs `task(i, worker)` for i in [0, count) with `concurrency` workers in flight. */
+async function runPool(count, concurrency, task) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async (_, worker) => {
+    for (let i = next++; i < count; i = next++) await task(i, worker);
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  log(`routes ${ROUTES} in ${NAMESPACES} namespaces, ${EXISTING} existing routes under ${CLIENTS} keep-alive clients, ${CONCURRENCY} writers`);
+  const { modules, cleanup } = await loadHarness();
+  const { startCluster } = modules['test/k8s/harness/cluster.ts'];
+  const { startServalStack } = modules['test/conformance/serval-stack.ts'];
+  const logDir = join(ROOT, '.cache/bench-k8s-logs');
+  mkdirSync(logDir, { recursive: true });
+
+  let cluster;
+  let stack;
+  let load;
+  const stopAll = async () => {
+    await load?.stop().catch(() => {});
+    await stack?.stop().catch(() => {});
+    await cluster?.stop().catch(() => {});
+    cleanup();
+  };
+  // process.on (not once): a listener tells the harness to let this clean shutdown run.
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().then(() => process.exit(130)));
+
+  try {
+    cluster = await startCluster();
+    log(`cluster up (${cluster.dir})`);
+    stack = await startServalStack(cluster, { logDir, env: { LOG_LEVEL: 'warn' } });
+    log(`serval up: router pid ${stack.router.pid}, controller pid ${stack.controller.pid}`);
+    const k8s = await import('@kubernetes/client-node');
+    const objects = k8s.KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
+    const custom = cluster.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+
+    for (const obj of backendObjects()) await objects.create(obj);
+    const gateway = await waitForValue('Gateway address', async () => {
+      const gw = await custom.getNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: GW_NS, plural: 'gateways', name: GW_NAME });
+      const programmed = gw.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True');
+      return programmed && gw.status?.addresses?.[0]?.value;
+    });
+    log(`Gateway ${GW_NS}/${GW_NAME} programmed at ${gateway}`);
+
+    const probe = makeClient(gateway);
+    for (let i = 0; i < EXISTING; i++) {
+      await objects.create(httpRoute(BACKEND_NS, `existing-${i}`, `existing-${i}.${DOMAIN}`));
+    }
+    for (let i = 0; i < EXISTING; i++) {
+      const waited = await pollUntil(probe, `existing-${i}.${DOMAIN}`, '/', (s) => s === 200, performance.now());
+      if (waited === undefined) throw new Error(`existing route ${i} never answered 200 (are the echo Pods ready?)`);
+    }
+    log(`${EXISTING} existing routes answer 200; starting the load`);
+    load = startLoad(gateway);
+    await sleep(1000);
+    const usageBefore = { controller: treeUsage(stack.controller.pid), router: treeUsage(stack.router.pid) };
+    const peak = { controller: 0, router: 0 };
+    const sampler = setInterval(() => {
+      peak.controller = Math.max(peak.controller, treeUsage(stack.controller.pid).rssBytes);
+      peak.router = Math.max(peak.router, treeUsage(stack.router.pid).rssBytes);
+    }, 500);
+
+    // --- create -------------------------------------------------------------------------------
+    load.state.phase = 'create';
+    const created = [];
+    const createTimeouts = [];
+    const createStart = performance.now();
+    let done = 0;
+    // One keep-alive poller per writer.
+    const pollers = Array.from({ length: CONCURRENCY }, () => makeClient(gateway));
+    await runPool(ROUTES, CONCURRENCY, async (i, worker) => {
+      const get = pollers[worker];
+      const since = performance.now();
+      await objects.create(httpRoute(routeNs(i), routeName(i), routeHost(i)));
+      const latency = await pollUntil(get, routeHost(i), '/', (s) => s === 200, since);
+      if (latency === undefined) createTimeouts.push(i);
+      else created.push({ i, latency });
+      if (++done % 500 === 0) log(`created ${done}/${ROUTES}; last 500: ${fmt(percentiles(created.slice(-500).map((c) => c.latency)))}`);
+    });
+    const createSeconds = (performance.now() - createStart) / 1000;
+    const usageAfterCreate = { controller: treeUsage(stack.controller.pid), router: treeUsage(stack.router.pid) };
+    log(`created ${ROUTES} routes in ${createSeconds.toFixed(1)}s`);
+
+    // --- change: move the route to another path -----------------------------------------------
+    load.state.phase = 'change';
+    const changed = [];
+    const changeTimeouts = [];
+    await runPool(CHANGES, CONCURRENCY, async (k, worker) => {
+      const i = changedRoute(k);
+      const get = pollers[worker];
+      const since = performance.now();
+      const route = await custom.getNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: routeNs(i), plural: 'httproutes', name: routeName(i) });
+      route.spec.rules[0].matches[0].path.value = '/v2';
+      await custom.replaceNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: routeNs(i), plural: 'httproutes', name: routeName(i), body: route });
+      const latency = await pollUntil(get, routeHost(i), '/v2', (s) => s === 200, since);
+      if (latency === undefined) changeTimeouts.push(i);
+      else changed.push(latency);
+    });
+    // A moved route must no longer answer on its old path.
+    const staleAfterChange = (await Promise.all(
+      Array.from({ length: Math.min(CHANGES, 20) }, (_, k) => probe(routeHost(changedRoute(k)), '/')),
+    )).filter((s) => s !== 404).length;
+    log(`changed ${CHANGES} routes`);
+
+    // --- delete -------------------------------------------------------------------------------
+    load.state.phase = 'delete';
+    const deleted = [];
+    const deleteTimeouts = [];
+    const changedSet = new Set(Array.from({ length: CHANGES }, (_, k) => changedRoute(k)));
+    await runPool(DELETES, CONCURRENCY, async (k, worker) => {
+      const i = ROUTES - 1 - Math.floor((k * ROUTES) / DELETES);
+      const get = pollers[worker];
+      const path = changedSet.has(i) ? '/v2' : '/';
+      const since = performance.now();
+      await custom.deleteNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: routeNs(i), plural: 'httproutes', name: routeName(i) });
+      const latency = await pollUntil(get, routeHost(i), path, (s) => s === 404, since);
+      if (latency === undefined) deleteTimeouts.push(i);
+      else deleted.push(latency);
+    });
+    log(`deleted ${DELETES} routes`);
+
+    load.state.phase = 'settle';
+    await sleep(1000);
+    clearInterval(sampler);
+    await load.stop();
+    const usageEnd = { controller: treeUsage(stack.controller.pid), router: treeUsage(stack.router.pid) };
+
+    const createStats = percentiles(created.map((c) => c.latency));
+    const lastThousand = percentiles(created.filter((c) => c.i >= ROUTES - Math.min(1000, ROUTES)).map((c) => c.latency));
+    const result = {
+      routes: ROUTES,
+      namespaces: NAMESPACES,
+      concurrency: CONCURRENCY,
+      create: { ...createStats, timeouts: createTimeouts.length, seconds: createSeconds, lastThousand },
+      change: { ...percentiles(changed), timeouts: changeTimeouts.length, staleOldPath: staleAfterChange },
+      delete: { ...percentiles(deleted), timeouts: deleteTimeouts.length },
+      existingRoutes: { requests: load.state.requests, failures: load.state.failures, byPhase: load.state.byPhase, samples: load.state.samples },
+      controller: {
+        rssMB: usageAfterCreate.controller.rssBytes / 1048576,
+        peakRssMB: peak.controller / 1048576,
+        cpuSeconds: usageEnd.controller.cpuSeconds - usageBefore.controller.cpuSeconds,
+      },
+      router: {
+        rssMB: usageAfterCreate.router.rssBytes / 1048576,
+        peakRssMB: peak.router / 1048576,
+        cpuSeconds: usageEnd.router.cpuSeconds - usageBefore.router.cpuSeconds,
+      },
+    };
+    report(result);
+    if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(result, null, 2));
+    return result;
+  } catch (err) {
+    log(`failed: ${err.stack ?? err}`);
+    if (stack) log(`router log tail:\n${stack.router.tail(20)}\ncontroller log tail:\n${stack.controller.tail(20)}`);
+    process.exitCode = 1;
+  } finally {
+    await stopAll();
+  }
+}
+
+/** The k-th changed route: spread evenly over all routes. */
+function changedRoute(k) {
+  return Math.floor((k * ROUTES) / CHANGES);
+}
+
+async function waitForValue(what, check, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch {
+      // not there yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+function fmt(p) {
+  return `p50 ${ms(p.p50)}, p99 ${ms(p.p99)}, max ${ms(p.max)}`;
+}
+
+function report(r) {
+  const verdict = (ok) => (ok ? 'ok' : 'MISSED');
+  const lines = [
+    '',
+    `route propagation on the test cluster: ${r.routes} HTTPRoutes in ${r.namespaces} namespaces, ${r.concurrency} written at a time`,
+    `  new route -> first 200:   ${fmt(r.create)} (${r.create.count} routes, ${r.create.timeouts} never answered; ${r.create.seconds.toFixed(1)}s in all)`,
+    `    last 1000 (>= ${r.routes - 1000} present): ${fmt(r.create.lastThousand)}`,
+    `  changed route -> 200:     ${fmt(r.change)} (${r.change.count} routes, ${r.change.timeouts} timed out, ${r.change.staleOldPath} still served the old path)`,
+    `  deleted route -> 404:     ${fmt(r.delete)} (${r.delete.count} routes, ${r.delete.timeouts} timed out)`,
+    `  existing routes under load: ${r.existingRoutes.requests} requests, ${r.existingRoutes.failures} non-2xx or errors` +
+      (r.existingRoutes.samples.length ? ` e.g. ${JSON.stringify(r.existingRoutes.samples.slice(0, 3))}` : ''),
+    `  controller: RSS ${mb(r.controller.rssMB * 1048576)} with ${r.routes} routes (peak ${mb(r.controller.peakRssMB * 1048576)}), CPU ${r.controller.cpuSeconds.toFixed(1)} s`,
+    `  router (all workers): RSS ${mb(r.router.rssMB * 1048576)} (peak ${mb(r.router.peakRssMB * 1048576)}), CPU ${r.router.cpuSeconds.toFixed(1)} s`,
+    `targets: p99 < 50 ms ${verdict(r.create.p99 < 50 && r.create.timeouts === 0)}; zero errors on existing routes ${verdict(r.existingRoutes.failures === 0)}; controller RSS < 250 MB ${verdict(r.controller.peakRssMB < 250)}`,
+  ];
+  console.log(lines.join('\n'));
+}
+
+await main();
