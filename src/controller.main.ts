@@ -16,18 +16,19 @@ import type { Settings } from './config/settings.schema.js';
 import { DataPlaneModule } from './data-plane/data-plane.module.js';
 import { parseServiceRef, parseUrlList } from './data-plane/replica-targets.js';
 import { K8sModule } from './k8s/k8s.module.js';
+import { KubeApi, loadKubeConfig } from './k8s/kube-api.js';
 import { TranslatorModule } from './translator/translator.module.js';
 
 @Module({})
 class ControllerAppModule {
-  static forRoot(settings: Settings, logger: Logger): DynamicModule {
+  static forRoot(settings: Settings, logger: Logger, kubeApi: KubeApi): DynamicModule {
     return {
       module: ControllerAppModule,
       imports: [
         SettingsModule.forRoot(settings),
         pinoLoggerModule(logger),
         EventEmitterModule.forRoot(),
-        K8sModule,
+        K8sModule.forRoot(kubeApi),
         TranslatorModule,
         DataPlaneModule,
         AdminModule,
@@ -64,7 +65,8 @@ export interface ControllerHandle {
 export async function startController(settings: Settings, logger: Logger = pino({ level: settings.logLevel })): Promise<ControllerHandle> {
   const problems = controllerSettingsProblems(settings);
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  const app = await NestFactory.create<NestFastifyApplication>(ControllerAppModule.forRoot(settings, logger), new FastifyAdapter(), {
+  const kubeApi = new KubeApi(loadKubeConfig(settings.kubeconfig));
+  const app = await NestFactory.create<NestFastifyApplication>(ControllerAppModule.forRoot(settings, logger, kubeApi), new FastifyAdapter(), {
     bufferLogs: true,
     abortOnError: false,
   });

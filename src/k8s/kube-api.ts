@@ -35,9 +35,21 @@ export interface WatchHandle {
 
 export function loadKubeConfig(kubeconfigPath: string | undefined): KubeConfig {
   const kc = new KubeConfig();
-  if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
-  else kc.loadFromCluster();
-  if (!kc.getCurrentCluster()) throw new Error(kubeconfigPath ? `no current cluster in kubeconfig ${kubeconfigPath}` : 'no in-cluster configuration');
+  if (kubeconfigPath) {
+    try {
+      kc.loadFromFile(kubeconfigPath);
+    } catch (err) {
+      throw new Error(`kubeconfig ${kubeconfigPath}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  } else kc.loadFromCluster();
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error(kubeconfigPath ? `no current cluster in kubeconfig ${kubeconfigPath}` : 'no in-cluster configuration');
+  try {
+    new URL(server);
+  } catch {
+    // loadFromCluster builds "https://undefined:undefined" outside a Pod.
+    throw new Error(kubeconfigPath ? `kubeconfig ${kubeconfigPath}: invalid server "${server}"` : 'not running in a Kubernetes Pod (no service host/port): pass --kubeconfig (KUBECONFIG)');
+  }
   return kc;
 }
 

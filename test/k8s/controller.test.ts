@@ -174,6 +174,13 @@ describe.skipIf(skipReason)('serval controller on a real cluster', () => {
     const config = (await (await fetch(`${c1.url}/config`)).json()) as { version: string };
     expect(router.router.current?.version).toBe(config.version);
 
+    // POST /reload needs the admin token, then re-lists and pushes again even though nothing changed.
+    expect((await fetch(`${c1.url}/reload`, { method: 'POST' })).status).toBe(401);
+    const pushes = async () => Number((await (await fetch(`${c1.url}/metrics`)).text()).match(/serval_push_attempts_total\{replica="[^"]+"\} (\d+)/)?.[1] ?? 0);
+    const before = await pushes();
+    expect((await fetch(`${c1.url}/reload`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(202);
+    await waitFor('reload pushed the config again', async () => (await pushes()) > before, 30_000);
+
     // Status is written only when it differs: once settled, nothing more is written.
     const writes = async () => (await (await fetch(`${c1.url}/metrics`)).text()).match(/serval_status_writes_total\{kind="[A-Za-z]+",result="ok"\} \d+/g)?.join();
     const settled = await writes();
