@@ -112,7 +112,8 @@ describe('ConfigPublisher', () => {
     expect(r1.router.current).toBeUndefined(); // not leader yet
     lead();
     await waitFor('both replicas on A', () => r1.router.current?.version === a.version && r2.router.current?.version === a.version);
-    expect(published).toContain(a.version);
+    // The routers apply before they answer, so the publisher's event lands a moment after: wait, don't race.
+    await waitFor('A reported as published', () => published.includes(a.version!));
     const b = versioned({ listeners: [], pools: [{ name: 'up', endpoints: [{ host: '127.0.0.1', port: upB.port }] }] });
     publish(b);
     await waitFor('both replicas on B', () => r1.router.current?.version === b.version && r2.router.current?.version === b.version);
