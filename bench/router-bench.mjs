@@ -8,6 +8,7 @@
 //      BENCH_CPU_PROF=1 (profile serval's 1-worker runs and print where the time goes).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -83,15 +84,25 @@ async function stop(child, signal = 'SIGTERM') {
   clearTimeout(timer);
 }
 
+/** node:http rather than fetch: fetch may not set the Host header, and the router routes by host. */
+function httpStatus(port, path, host) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', () => resolve(0));
+    req.setTimeout(5_000, () => req.destroy());
+  });
+}
+
 async function waitForHttp(port, path = '/', host = HOST, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
+  let status = 0;
   for (;;) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { host } });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`nothing answered 200 on :${port}${path}`);
+    status = await httpStatus(port, path, host);
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`no 200 on :${port}${path} (last status ${status})`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -195,24 +206,34 @@ async function startServal(workers, upstreamPort, profDir) {
   return { child, listenPort, push };
 }
 
+/** Self time by function in the busiest profile (the traffic worker), idle excluded. */
 function summarizeProfiles(dir) {
-  const self = new Map();
-  let total = 0;
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
-    const prof = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-    const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-    const dt = prof.timeDeltas;
-    prof.samples.forEach((id, i) => {
-      const n = byId.get(id);
-      const { functionName, url, lineNumber } = n.callFrame;
-      const where = url ? url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/') : '';
-      const key = `${functionName || '(anonymous)'} ${where}${where ? `:${lineNumber + 1}` : ''}`;
-      self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
-      total += dt[i] ?? 0;
-    });
-  }
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
-  return [`CPU profile of serval (primary + worker, self time, ${(total / 1e6).toFixed(1)} s sampled):`, ...top.map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`)].join('\n');
+  const profiles = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => {
+      const prof = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+      const self = new Map();
+      let busy = 0;
+      prof.samples.forEach((id, i) => {
+        const { functionName, url, lineNumber } = byId.get(id).callFrame;
+        if (functionName === '(idle)') return;
+        const where = url ? url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/') : '';
+        const key = `${functionName || '(anonymous)'} ${where}${where ? `:${lineNumber + 1}` : ''}`;
+        const dt = prof.timeDeltas[i] ?? 0;
+        self.set(key, (self.get(key) ?? 0) + dt);
+        busy += dt;
+      });
+      return { f, self, busy };
+    })
+    .sort((a, b) => b.busy - a.busy);
+  const top = profiles[0];
+  if (!top) return 'no CPU profile written';
+  const rows = [...top.self].sort((a, b) => b[1] - a[1]).slice(0, 30);
+  return [
+    `CPU profile of the busiest serval process (${top.f}), self time, ${(top.busy / 1e6).toFixed(1)} s busy:`,
+    ...rows.map(([k, us]) => `  ${((100 * us) / top.busy).toFixed(1).padStart(5)}%  ${k}`),
+  ].join('\n');
 }
 
 function fmtRatio(a, b) {

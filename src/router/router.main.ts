@@ -9,12 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Settings } from '../config/settings.schema.js';
 import type { RouterConfig } from '../contract/router-config.schema.js';
-import { ConfigValidationError, parseAnyConfig } from '../contract/validate-config.js';
+import { ConfigValidationError, parseAnyConfig, parseRouterConfig } from '../contract/validate-config.js';
 import { adminExposureProblem } from './admin/admin-security.js';
-import { startRouterAdmin } from './admin/router-admin.app.js';
 import { createProcessLogger } from './workers/process-logger.js';
-import { runTrafficWorker } from './workers/traffic-worker.js';
-import { WorkerPool } from './workers/worker-pool.js';
 
 /** Startup problems the operator must fix: printed plainly, exit code 2 like a bad flag. */
 class StartupError extends Error {}
@@ -35,7 +32,8 @@ async function readConfigFile(path: string, settings: Settings): Promise<RouterC
 }
 
 export async function runRouter(settings: Settings): Promise<void> {
-  if (cluster.isWorker) return runTrafficWorker(settings);
+  // Each role loads only its own stack: workers never load Nest, the primary never loads the proxy engine.
+  if (cluster.isWorker) return (await import('./workers/traffic-worker.js')).runTrafficWorker(settings);
   try {
     await runPrimary(settings);
   } catch (err) {
@@ -50,7 +48,10 @@ async function runPrimary(settings: Settings): Promise<void> {
   if (exposure) throw new StartupError(exposure);
   const logger = createProcessLogger(settings, { role: 'primary' });
   const initial = settings.configFile ? await readConfigFile(settings.configFile, settings) : undefined;
+  // Compile the validator now (it is compiled on first use) so the first push does not pay for it.
+  parseRouterConfig({ listeners: [], pools: [] });
 
+  const [{ WorkerPool }, { startRouterAdmin }] = await Promise.all([import('./workers/worker-pool.js'), import('./admin/router-admin.app.js')]);
   const workers = settings.workers ?? availableParallelism();
   const pool = await WorkerPool.start({ workers, logger });
   if (initial) {
