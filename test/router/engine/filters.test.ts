@@ -8,7 +8,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FilterConfig, RouteConfig } from '../../../src/contract/router-config.schema.js';
 import type { RouterEngine } from '../../../src/router/engine/router-engine.js';
-import { exact, freePort, LOCAL, newEngine, pool, prefix, request, route, simple, startEcho, waitFor, withFilters, type Upstream } from './helpers.js';
+import { exact, freePort, LOCAL, newEngine, pool, prefix, rawRequest, request, route, simple, startEcho, waitFor, withFilters, type Upstream } from './helpers.js';
 
 let engine: RouterEngine;
 let port: number;
@@ -255,6 +255,26 @@ describe('forwarding headers and hop-by-hop', () => {
       await e.close(500);
       await hop.close();
     }
+  });
+
+  it('absolute-form targets route by their authority; HEAD and HTTP/1.0 clients work', async () => {
+    const abs = await rawRequest(port, 'GET http://abs.example.com/full/x?y=1 HTTP/1.1\r\nHost: ignored.example\r\nConnection: close\r\n\r\n');
+    expect(abs).toMatch(/^HTTP\/1\.1 200/);
+    expect(abs).toContain('"url":"/replaced?y=1"');
+    expect(abs).toContain('"x-forwarded-host":"ignored.example"');
+    const head = await request(port, { method: 'HEAD', path: '/' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    const old = await rawRequest(port, 'GET /plain HTTP/1.0\r\nHost: x\r\n\r\n');
+    expect(old).toMatch(/^HTTP\/1\.1 200/);
+    expect(old).toContain('"name":"up"');
+  });
+
+  it('Expect: 100-continue is answered by the router and not forwarded', async () => {
+    const r = await request(port, { method: 'POST', path: '/', headers: { expect: '100-continue' }, body: 'after-continue' });
+    expect(r.status).toBe(200);
+    expect(r.json().body).toBe('after-continue');
+    expect(r.json().headers.expect).toBeUndefined();
   });
 
   it('request bodies (small buffered and large streamed) arrive intact', async () => {
