@@ -2,10 +2,9 @@
  * Turns argv + environment into validated Settings for one mode. Flags win over environment variables,
  * which win over defaults. Every bad value is reported at once, each with its flag and env name.
  */
-import { Ajv } from 'ajv';
+import { Value } from '@sinclair/typebox/value';
 import { SETTINGS, type Mode, type SettingKey, type Settings, type SettingSpec } from './settings.schema.js';
 
-const ajv = new Ajv({ strict: false, coerceTypes: false });
 const MODES: readonly Mode[] = ['router', 'controller', 'standalone'];
 
 export class SettingsError extends Error {
@@ -85,9 +84,10 @@ export function loadSettings(mode: Mode, argv: string[], env: NodeJS.ProcessEnv)
       continue;
     }
     const value = coerce(raw, spec);
-    if (!ajv.validate(spec.schema, value)) {
+    if (!Value.Check(spec.schema, value)) {
       const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
-      problems.push(`--${spec.flag} / ${spec.env} = ${shown}: ${ajv.errorsText(ajv.errors, { dataVar: 'value' })}`);
+      const reason = [...Value.Errors(spec.schema, value)].at(-1)?.message ?? 'invalid value';
+      problems.push(`--${spec.flag} / ${spec.env} = ${shown}: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`);
       continue;
     }
     settings[key] = value;

@@ -1,6 +1,7 @@
 /**
  * `serval router`: the data plane process. The cluster primary owns the config and serves the admin
- * API; traffic workers (node:cluster) each run a RouterEngine on the shared listeners.
+ * API; traffic workers (node:cluster) each run a RouterEngine on the shared listeners (with
+ * --workers 1 the primary runs the engine itself).
  * SIGTERM/SIGINT: readiness turns 503, listeners stop accepting, in-flight requests get
  * --drain-timeout to finish, then the process exits 0.
  */
@@ -11,6 +12,8 @@ import type { Settings } from '../config/settings.schema.js';
 import type { RouterConfig } from '../contract/router-config.schema.js';
 import { ConfigValidationError, parseAnyConfig, parseRouterConfig } from '../contract/validate-config.js';
 import { adminExposureProblem } from './admin/admin-security.js';
+import type { Logger } from 'pino';
+import type { ConfigApplier } from './workers/config-applier.js';
 import { createProcessLogger } from './workers/process-logger.js';
 
 /** Startup problems the operator must fix: printed plainly, exit code 2 like a bad flag. */
@@ -43,6 +46,19 @@ export async function runRouter(settings: Settings): Promise<void> {
   }
 }
 
+/**
+ * One worker serves traffic in this process: a second process would only add its memory (a whole
+ * Node heap) and an IPC hop to every config swap. More workers fork node:cluster traffic workers.
+ */
+async function startTraffic(settings: Settings, workers: number, logger: Logger): Promise<ConfigApplier> {
+  if (workers === 1) {
+    const { InProcessRouter } = await import('./workers/in-process-router.js');
+    return InProcessRouter.start({ settings, logger });
+  }
+  const { WorkerPool } = await import('./workers/worker-pool.js');
+  return WorkerPool.start({ workers, logger });
+}
+
 async function runPrimary(settings: Settings): Promise<void> {
   const exposure = adminExposureProblem(settings);
   if (exposure) throw new StartupError(exposure);
@@ -51,9 +67,9 @@ async function runPrimary(settings: Settings): Promise<void> {
   // Compile the validator now (it is compiled on first use) so the first push does not pay for it.
   parseRouterConfig({ listeners: [], pools: [] });
 
-  const [{ WorkerPool }, { startRouterAdmin }] = await Promise.all([import('./workers/worker-pool.js'), import('./admin/router-admin.app.js')]);
   const workers = settings.workers ?? availableParallelism();
-  const pool = await WorkerPool.start({ workers, logger });
+  const { startRouterAdmin } = await import('./admin/router-admin.app.js');
+  const pool = await startTraffic(settings, workers, logger);
   if (initial) {
     try {
       await pool.apply(initial);

@@ -111,7 +111,7 @@ describe('bad pushes change nothing', () => {
     doc.listeners[0].port = 'eighty';
     const res = await admin(h.url, 'PUT', '/config', doc, AUTH);
     expect(res.status).toBe(400);
-    expect(res.json).toEqual({ error: 'invalid config', path: '/listeners/0/port', reason: 'must be integer' });
+    expect(res.json).toEqual({ error: 'invalid config', path: '/listeners/0/port', reason: 'expected integer' });
     await assertStillServing(version);
   });
 

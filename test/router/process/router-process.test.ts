@@ -56,7 +56,7 @@ describe('refusing unsafe or broken starts', () => {
     await writeFile(file, JSON.stringify({ listeners: [{ name: 'x', port: 'nope', protocol: 'HTTP', virtualHosts: [] }], pools: [] }));
     const r = startRouter(['--config', file, '--admin-port', String(await freePort()), '--workers', '1']);
     expect(await r.exited).toEqual({ code: 2, signal: null });
-    expect(r.output()).toContain('/listeners/0/port: must be integer');
+    expect(r.output()).toContain('/listeners/0/port: expected integer');
   }, 60_000);
 });
 
