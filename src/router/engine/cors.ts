@@ -71,6 +71,8 @@ export function preflightHeaders(cors: CompiledCors, origin: string, requestMeth
   out.push('access-control-allow-methods', cors.anyMethod ? requestMethod : cors.allowMethods);
   const allowHeaders = cors.anyHeader && requestHeaders ? requestHeaders : cors.allowHeaders;
   if (allowHeaders.length !== 0) out.push('access-control-allow-headers', allowHeaders);
+  // Not read by browsers on a preflight, but Gateway API conformance (HTTPRouteCORS) expects it there too.
+  if (cors.exposeHeaders.length !== 0) out.push('access-control-expose-headers', cors.exposeHeaders);
   if (cors.maxAge !== undefined) out.push('access-control-max-age', cors.maxAge);
   return out;
 }

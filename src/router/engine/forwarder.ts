@@ -20,7 +20,7 @@ import { normalizeRequestHost } from './host-index.js';
 import { sendLocal, sendRawLocal } from './local-response.js';
 import { normalizePath, redirectLocation, replacePrefixMatch, splitTarget } from './paths.js';
 import type { EndpointState, ProxyTargetOptions } from './pools.js';
-import { PathKind } from './route-match.js';
+import { findRoute, PathKind } from './route-match.js';
 import { CONNECT_TIMEOUT_CODE, isConnectError, type UpstreamAgent } from './upstream-agent.js';
 
 /** Bodies up to this size are buffered so the request can be replayed on another endpoint. */
@@ -386,8 +386,9 @@ export class Forwarder {
       ex.attemptNo++;
       if (route.retryBackoffMs === 0) return this.startAttempt(req, ex);
       ex.phase = Phase.Backoff;
-      const wait = ex.deadline === 0 ? route.retryBackoffMs : Math.min(route.retryBackoffMs, Math.max(1, ex.deadline - performance.now()));
-      ex.timer = setTimeout(onBackoffDone, wait, ex);
+      const left = ex.deadline === 0 ? Infinity : ex.deadline - performance.now();
+      // A backoff that outlasts timeouts.request ends the exchange at the deadline instead.
+      ex.timer = left > route.retryBackoffMs ? setTimeout(onBackoffDone, route.retryBackoffMs, ex) : setTimeout(onAttemptTimeout, Math.max(1, left), ex);
       return;
     }
     ex.phase = Phase.Responding;
@@ -480,8 +481,6 @@ export class Forwarder {
   startAttemptAfterBackoff(ex: Exchange): void {
     ex.timer = undefined;
     if (ex.phase !== Phase.Backoff) return;
-    // A backoff cut short by the deadline ends the exchange (timers may fire a fraction of a ms early).
-    if (ex.deadline !== 0 && performance.now() >= ex.deadline - 1) return this.timeOut(ex);
     this.startAttempt(ex.req, ex);
   }
 }
@@ -568,11 +567,9 @@ function resolveTarget(listener: CompiledListener, req: IncomingMessage): Resolv
     url = parsed.pathname + parsed.search;
   }
   const [rawPath, query] = splitTarget(url);
-  const path = normalizePath(rawPath);
   const host = normalizeRequestHost(rawHost);
-  const index = listener.hosts.lookup(host);
-  const route = index?.match(req.method, path, query, req.headers);
-  return { route, host, path, query };
+  const path = normalizePath(rawPath);
+  return { route: findRoute(listener.hosts, host, req.method, path, query, req.headers), host, path, query };
 }
 
 function modifiedPath(type: 'ReplaceFullPath' | 'ReplacePrefixMatch', value: string, route: CompiledRoute, path: string): string {

@@ -2,7 +2,7 @@
  * Hostname -> value lookup with Gateway API hostname semantics, in O(labels of the request host):
  * exact names first, then `*.suffix` wildcards from the longest suffix down, then the catch-all.
  * A wildcard matches one or more labels (`*.example.com` matches `a.example.com` and `a.b.example.com`,
- * not `example.com`).
+ * not `example.com`). `find` visits every matching entry in that order (most specific first).
  */
 export class HostIndex<T> {
   private readonly exact = new Map<string, T>();
@@ -37,6 +37,30 @@ export class HostIndex<T> {
       }
     }
     return this.catchAll;
+  }
+
+  /**
+   * The first non-undefined `probe(value, arg)` over the entries matching `host`, most specific first.
+   * `probe` is a plain function and `arg` its per-call context, so callers need no closure per call.
+   */
+  find<A, R>(host: string, probe: (value: T, arg: A) => R | undefined, arg: A): R | undefined {
+    const exact = this.exact.get(host);
+    if (exact !== undefined) {
+      const hit = probe(exact, arg);
+      if (hit !== undefined) return hit;
+    }
+    if (this.wildcard.size !== 0) {
+      let dot = host.indexOf('.');
+      while (dot !== -1) {
+        const value = this.wildcard.get(host.slice(dot));
+        if (value !== undefined) {
+          const hit = probe(value, arg);
+          if (hit !== undefined) return hit;
+        }
+        dot = host.indexOf('.', dot + 1);
+      }
+    }
+    return this.catchAll === undefined ? undefined : probe(this.catchAll, arg);
   }
 
   get size(): number {

@@ -10,6 +10,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RouteMatchConfig } from '../../contract/router-config.schema.js';
+import type { HostIndex } from './host-index.js';
 import { prefixKey } from './paths.js';
 
 /** Plain constants, not a const enum: SWC compiles files one at a time and cannot inline those. */
@@ -194,4 +195,31 @@ function matchesRest(r: Matchable, method: string | undefined, headers: Incoming
     }
   }
   return true;
+}
+
+interface RouteQuery {
+  method: string | undefined;
+  path: string;
+  query: string;
+  headers: IncomingHttpHeaders;
+}
+
+function matchInHost<R extends Matchable>(index: RouteIndex<R>, q: RouteQuery): R | undefined {
+  return index.match(q.method, q.path, q.query, q.headers);
+}
+
+/**
+ * The route for a request on one listener. Gateway API ranks hostname specificity first, but only
+ * among rules that match: a request no rule of its exact host matches falls through to the
+ * wildcard hosts (longest suffix first), then to the catch-all. Cost: O(host labels x path segments).
+ */
+export function findRoute<R extends Matchable>(
+  hosts: HostIndex<RouteIndex<R>>,
+  host: string,
+  method: string | undefined,
+  path: string,
+  query: string,
+  headers: IncomingHttpHeaders,
+): R | undefined {
+  return hosts.find(host, matchInHost<R>, { method, path, query, headers });
 }

@@ -9,6 +9,7 @@ import { compileConfig, type CompiledRoute } from '../../../src/router/engine/co
 import { HostIndex, normalizeRequestHost } from '../../../src/router/engine/host-index.js';
 import { normalizePath, redirectLocation, replacePrefixMatch, splitTarget } from '../../../src/router/engine/paths.js';
 import { EndpointRegistry } from '../../../src/router/engine/pools.js';
+import { findRoute } from '../../../src/router/engine/route-match.js';
 import { SecureContextCache } from '../../../src/router/engine/tls-contexts.js';
 import { UpstreamAgent } from '../../../src/router/engine/upstream-agent.js';
 import { exact, freePort, httpListener, newEngine, pool, prefix, request, route, simple, startEcho, vhost, type Upstream } from './helpers.js';
@@ -24,8 +25,7 @@ function compile(cfg: RouterConfig) {
 function lookup(cfg: RouterConfig, host: string, target: string, method = 'GET', headers: Record<string, string> = {}): string | undefined {
   const listener = [...compile(cfg).listeners.values()][0];
   const [path, query] = splitTarget(target);
-  const index = listener.hosts.lookup(normalizeRequestHost(host));
-  const hit: CompiledRoute | undefined = index?.match(method, normalizePath(path), query, headers);
+  const hit: CompiledRoute | undefined = findRoute(listener.hosts, normalizeRequestHost(host), method, normalizePath(path), query, headers);
   return hit?.name;
 }
 
@@ -175,6 +175,23 @@ describe('host matching', () => {
     expect(lookup(cfg, 'example.com', '/')).toBe('any');
     expect(lookup(cfg, 'other.org.', '/')).toBe('any');
     expect(lookup(cfg, '', '/')).toBe('any');
+  });
+
+  it('falls through to less specific hosts when no rule of the more specific one matches', () => {
+    const c: RouterConfig = {
+      listeners: [
+        httpListener(8080, [
+          vhost(['api.example.com'], [route('exact-v1', prefix('/v1'), 'p')]),
+          vhost(['*.example.com'], [route('wild-v2', prefix('/v2'), 'p')]),
+          vhost(['*'], [route('any', prefix('/'), 'p'), route('any-v1', prefix('/v1/deep'), 'p')]),
+        ]),
+      ],
+      pools: P,
+    };
+    expect(lookup(c, 'api.example.com', '/v1/deep')).toBe('exact-v1');
+    expect(lookup(c, 'api.example.com', '/v2/x')).toBe('wild-v2');
+    expect(lookup(c, 'api.example.com', '/v3')).toBe('any');
+    expect(lookup(c, 'other.example.com', '/v1/deep')).toBe('any-v1');
   });
 
   it('no catch-all: an unknown host matches nothing', () => {
