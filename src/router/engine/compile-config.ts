@@ -7,6 +7,7 @@
 import type {
   BackendFilterConfig,
   FilterConfig,
+  HeaderModifierConfig,
   ListenerConfig,
   PathModifierConfig,
   RouteConfig,
@@ -158,19 +159,21 @@ function compileRoute(route: RouteConfig, order: number, at: string, pools: Read
     const fat = `${at}/filters/${fi}`;
     switch (f.type) {
       case 'RequestHeaderModifier':
-        requestMods.push(compileHeaderModifier(f.requestHeaderModifier));
+        requestMods.push(checkedModifier(f.requestHeaderModifier, `${fat}/requestHeaderModifier`));
         break;
       case 'ResponseHeaderModifier':
-        responseMods.push(compileHeaderModifier(f.responseHeaderModifier));
+        responseMods.push(checkedModifier(f.responseHeaderModifier, `${fat}/responseHeaderModifier`));
         break;
       case 'RequestRedirect': {
         const r = f.requestRedirect;
         checkPathModifier(r.path, match, `${fat}/requestRedirect/path`);
+        checkHostname(r.hostname, `${fat}/requestRedirect/hostname`);
         redirect = { scheme: r.scheme, hostname: r.hostname, port: r.port, path: r.path, statusCode: r.statusCode ?? 302 };
         break;
       }
       case 'URLRewrite':
         checkPathModifier(f.urlRewrite.path, match, `${fat}/urlRewrite/path`);
+        checkHostname(f.urlRewrite.hostname, `${fat}/urlRewrite/hostname`);
         rewriteHost = f.urlRewrite.hostname ?? rewriteHost;
         rewritePath = f.urlRewrite.path ?? rewritePath;
         break;
@@ -195,7 +198,7 @@ function compileRoute(route: RouteConfig, order: number, at: string, pools: Read
       pool = pools.get(b.pool);
       if (!pool) throw new ConfigValidationError(`${at}/backends/${bi}/pool`, `unknown pool "${b.pool}"`);
     }
-    const { requestMods: bReq, responseMods: bRes } = backendFilters(b.filters ?? []);
+    const { requestMods: bReq, responseMods: bRes } = backendFilters(b.filters ?? [], `${at}/backends/${bi}/filters`);
     items.push({ pool, requestMods: bReq, responseMods: bRes });
     weights.push(b.weight);
   });
@@ -270,15 +273,32 @@ class CompiledRouteImpl implements CompiledRoute {
   }
 }
 
-function backendFilters(filters: BackendFilterConfig[]): Pick<CompiledBackend, 'requestMods' | 'responseMods'> {
+function backendFilters(filters: BackendFilterConfig[], at: string): Pick<CompiledBackend, 'requestMods' | 'responseMods'> {
   if (filters.length === 0) return { requestMods: NONE, responseMods: NONE };
   const requestMods: CompiledHeaderModifier[] = [];
   const responseMods: CompiledHeaderModifier[] = [];
-  for (const f of filters) {
-    if (f.type === 'RequestHeaderModifier') requestMods.push(compileHeaderModifier(f.requestHeaderModifier));
-    else responseMods.push(compileHeaderModifier(f.responseHeaderModifier));
-  }
+  filters.forEach((f, i) => {
+    if (f.type === 'RequestHeaderModifier') requestMods.push(checkedModifier(f.requestHeaderModifier, `${at}/${i}/requestHeaderModifier`));
+    else responseMods.push(checkedModifier(f.responseHeaderModifier, `${at}/${i}/responseHeaderModifier`));
+  });
   return { requestMods, responseMods };
+}
+
+/** What node would refuse to send (it throws at request time): control characters in a header value. */
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const HOSTNAME = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)$/;
+
+function checkedModifier(config: HeaderModifierConfig, at: string): CompiledHeaderModifier {
+  for (const kind of ['set', 'add'] as const) {
+    config[kind]?.forEach((h, i) => {
+      if (INVALID_HEADER_VALUE.test(h.value)) throw new ConfigValidationError(`${at}/${kind}/${i}/value`, 'header value contains control characters');
+    });
+  }
+  return compileHeaderModifier(config);
+}
+
+function checkHostname(hostname: string | undefined, at: string): void {
+  if (hostname !== undefined && !HOSTNAME.test(hostname)) throw new ConfigValidationError(at, `invalid hostname "${hostname}"`);
 }
 
 /** ReplacePrefixMatch needs a prefix to replace: PathPrefix (or Exact: the whole path); never a regex. */

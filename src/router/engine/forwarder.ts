@@ -300,7 +300,15 @@ export class Forwarder {
         buffer: ex.body === undefined ? undefined : Readable.from([ex.body], { objectMode: false }),
       };
     }
-    this.proxy.web(req, ex, options, this.onProxyError);
+    try {
+      this.proxy.web(req, ex, options, this.onProxyError);
+    } catch {
+      // node refused to build the upstream request (it validates synchronously): never crash for one request.
+      clearTimer(ex);
+      this.release(ex);
+      ex.phase = Phase.Done;
+      sendLocal(ex, 500);
+    }
   }
 
   private armTimer(ex: Exchange, now: number): void {
@@ -400,7 +408,16 @@ export class Forwarder {
     const backend = ex.backend!;
     for (let i = 0; i < backend.responseMods.length; i++) modifyResponseHeaders(headers, backend.responseMods[i]);
     if (route.cors !== undefined && req.headers.origin !== undefined) decorateResponse(route.cors, req.headers.origin, headers);
-    ex.writeHead(status, proxyRes.statusMessage, headers);
+    try {
+      ex.writeHead(status, proxyRes.statusMessage, headers);
+    } catch {
+      proxyRes.destroy();
+      clearTimer(ex);
+      this.release(ex);
+      ex.phase = Phase.Done;
+      ex.upstreamError = 'protocol';
+      return sendLocal(ex, 502);
+    }
     (proxyRes as UpstreamResponse)[kExchange] = ex;
     proxyRes.on('close', onUpstreamResponseClose);
     proxyRes.pipe(ex);
@@ -426,15 +443,20 @@ export class Forwarder {
       if (m.percent < 100 && Math.random() * 100 >= m.percent) continue;
       const endpoint = m.pool.pick(now);
       if (endpoint === undefined) continue;
-      const mreq = http.request({
-        host: endpoint.host,
-        port: endpoint.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers },
-        agent: this.options.agent,
-        timeout: this.options.defaultTimeoutMs,
-      });
+      let mreq: http.ClientRequest;
+      try {
+        mreq = http.request({
+          host: endpoint.host,
+          port: endpoint.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers },
+          agent: this.options.agent,
+          timeout: this.options.defaultTimeoutMs,
+        });
+      } catch {
+        continue;
+      }
       mreq.on('error', ignore);
       mreq.on('timeout', destroyThis);
       mreq.on('response', drainResponse);

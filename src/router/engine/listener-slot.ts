@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import type { CompiledListener, ListenerProtocol } from './compile-config.js';
 import { Exchange, type Forwarder, type ListenerView } from './forwarder.js';
+import { sendLocal, sendRawLocal } from './local-response.js';
 import { selectContext } from './tls-contexts.js';
 
 export interface ListenerLimits {
@@ -75,8 +76,22 @@ export class ListenerSlot implements ListenerView {
     }
     // One extra so that the router sees (and refuses) a request over the limit instead of node truncating it.
     this.server.maxHeadersCount = limits.maxHeaderCount + 1;
-    this.server.on('request', (req: http.IncomingMessage, res: Exchange) => forwarder.handleRequest(this, req, res));
-    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => forwarder.handleUpgrade(this, req, socket, head));
+    // A bug or a refused upstream request must cost one request, never the process.
+    this.server.on('request', (req: http.IncomingMessage, res: Exchange) => {
+      try {
+        forwarder.handleRequest(this, req, res);
+      } catch {
+        if (res.headersSent) res.destroy();
+        else sendLocal(res, 500);
+      }
+    });
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        forwarder.handleUpgrade(this, req, socket, head);
+      } catch {
+        sendRawLocal(socket, 500);
+      }
+    });
     this.server.on('clientError', onClientError);
   }
 

@@ -231,6 +231,15 @@ describe('compile errors are clear and name the path', () => {
     }
   });
 
+  it('header values node would refuse to send, and malformed hostnames', () => {
+    const bad = route('r', prefix('/'), 'p', {
+      filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x', value: 'a\r\nInjected: 1' }] } }],
+    });
+    expect(() => compile(one(bad))).toThrow(/control characters/);
+    const host = route('r', prefix('/'), 'p', { filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'a b/c' } }] });
+    expect(() => compile(one(host))).toThrow(/invalid hostname/);
+  });
+
   it('invalid regex', () => {
     expect(() => compile(one(route('r', { path: { type: 'RegularExpression', value: '(' } }, 'p')))).toThrow(/invalid regular expression/);
   });
