@@ -4,10 +4,11 @@
  * codes 404 / 500 / 503.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RouterConfig } from '../../../src/contract/router-config.schema.js';
 import type { RouterEngine } from '../../../src/router/engine/router-engine.js';
-import { closedPort, freePort, newEngine, pool, prefix, request, route, simple, startEcho, type Upstream } from './helpers.js';
+import { closedPort, freePort, newEngine, pool, prefix, request, route, simple, startEcho, waitFor, type Upstream } from './helpers.js';
 
 let engines: RouterEngine[] = [];
 let upstreams: Upstream[] = [];
@@ -162,6 +163,30 @@ describe('pools', () => {
     } finally {
       revived.closeAllConnections();
       await new Promise((r) => revived.close(r));
+    }
+  });
+
+  it('a malformed upstream response -> 502 (protocol); one cut mid-body -> the client response is cut, never hung', async () => {
+    const raw = net.createServer((socket) => {
+      socket.once('data', (d) => {
+        if (d.toString().startsWith('GET /garbage')) socket.end('THIS IS NOT HTTP\r\n\r\n');
+        else socket.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly-part');
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    try {
+      const port = await freePort();
+      const h = newEngine();
+      engines.push(h.engine);
+      await h.engine.apply(simple(port, [route('r', prefix('/'), 'p')], [pool('p', (raw.address() as net.AddressInfo).port)]));
+      expect((await request(port, { path: '/garbage' })).status).toBe(502);
+      expect(h.observations.at(-1)!.upstreamError).toBe('protocol');
+      await expect(request(port, { path: '/short' })).rejects.toThrow();
+      await waitFor(() => h.observations.length === 2, 5000, 'second observation');
+      expect(h.observations.at(-1)!.upstreamError).toBe('reset');
+      expect(h.engine.endpointHealth()[0].inFlight).toBe(0);
+    } finally {
+      await new Promise((r) => raw.close(r));
     }
   });
 
