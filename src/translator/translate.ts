@@ -48,7 +48,7 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
     const cls = classes.get(gw.spec?.gatewayClassName);
     if (cls) gateways.push(evaluateGateway(gw, objectKey(gw), cls, secrets, grants));
   }
-  assignAddresses(gateways, options);
+  assignAddresses(gateways, options, snapshot.services);
   const builder = new RouterConfigBuilder(backends);
   builder.addGateways(gateways);
   for (const g of gateways) reviewGatewayAcceptance(g);

@@ -27,11 +27,15 @@ export const RECONCILE_DURATION = 'serval_reconcile_duration_seconds';
 /** A steady stream of changes still gets translated at least this often (in debounce periods). */
 const MAX_WAIT_FACTOR = 10;
 
-export function translatorOptions(settings: Pick<Settings, 'controllerName' | 'gatewayAddresses' | 'gatewayPublicAddress'>): TranslatorOptions {
+export function translatorOptions(
+  settings: Pick<Settings, 'controllerName' | 'gatewayAddresses' | 'gatewayPublicAddress'> & Partial<Pick<Settings, 'gatewayService'>>,
+): TranslatorOptions {
+  const [namespace, name] = settings.gatewayService?.split('/') ?? [];
   return {
     controllerName: settings.controllerName,
     gatewayAddresses: settings.gatewayAddresses.split(',').map((a) => a.trim()).filter(Boolean),
     ...(settings.gatewayPublicAddress ? { publicAddress: settings.gatewayPublicAddress } : {}),
+    ...(namespace && name ? { publicAddressService: { namespace, name } } : {}),
   };
 }
 

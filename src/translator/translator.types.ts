@@ -44,8 +44,13 @@ export interface TranslatorOptions {
   controllerName: string;
   /** Addresses handed out to Gateways (one each) for the router to bind; empty: all bind 0.0.0.0. */
   gatewayAddresses: string[];
-  /** Address reported in Gateway status when the pool is empty. */
+  /** Address reported in Gateway status when the pool is empty (overrides publicAddressService). */
   publicAddress?: string;
+  /**
+   * The router's client-facing Service (in snapshot.services): with an empty pool and no publicAddress,
+   * Gateways report its load balancer ingress (IP or hostname) and spec.externalIPs.
+   */
+  publicAddressService?: { namespace: string; name: string };
   /**
    * RFC 3339 time stamped on conditions whose status changes (a condition that keeps its status keeps
    * its old lastTransitionTime). Passed in so the translation stays pure; default 1970-01-01T00:00:00Z.

@@ -1,4 +1,5 @@
 /** Gateway status: addresses, Gateway conditions and one entry per listener. Foreign conditions are kept. */
+import { isIP } from 'node:net';
 import { condition, mergeConditions, type NewCondition } from '../conditions.js';
 import type { ObjectStatus } from '../translator.types.js';
 import type { GatewayState } from './gateway.js';
@@ -44,7 +45,8 @@ export function gatewayStatus(g: GatewayState, now: string): ObjectStatus {
     namespace: gw.metadata.namespace ?? 'default',
     name: gw.metadata.name,
     status: {
-      addresses: g.reported.map((value) => ({ type: 'IPAddress', value })),
+      // A load balancer known by DNS name (e.g. an AWS NLB) is reported as a Hostname address.
+      addresses: g.reported.map((value) => ({ type: isIP(value) ? 'IPAddress' : 'Hostname', value })),
       conditions: mergeConditions(
         gw.status?.conditions,
         [
