@@ -87,7 +87,7 @@ function backendObjects() {
     },
     // Routes in bench-<n> reach the one backend Service through a ReferenceGrant per namespace.
     ...Array.from({ length: NAMESPACES }, (_, i) => ({
-      apiVersion: `${GROUP}/v1beta1`,
+      apiVersion: `${GROUP}/v1`,
       kind: 'ReferenceGrant',
       metadata: { name: `from-bench-${i}`, namespace: BACKEND_NS },
       spec: { from: [{ group: GROUP, kind: 'HTTPRoute', namespace: `bench-${i}` }], to: [{ group: '', kind: 'Service', name: 'echo' }] },
