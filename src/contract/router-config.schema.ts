@@ -196,6 +196,12 @@ export const VirtualHost = Named(
       name: Type.String({ minLength: 1, maxLength: 512 }),
       /** Exact names or `*.suffix` wildcards; `*` (or an empty list) catches every host. */
       hostnames: Type.Array(Hostname, { maxItems: 256 }),
+      /**
+       * Fallthrough boundary. When no route of the most specific matching host matches, less specific
+       * hosts are tried only while they share this scope (the translator sets the Gateway listener's
+       * hostname, which keeps listeners isolated). Absent: all such hosts share one scope.
+       */
+      scope: Type.Optional(Type.String({ maxLength: 512 })),
       /** Any order: the router sorts them by Gateway API precedence; ties keep document order. */
       routes: Type.Array(Route),
     },

@@ -19,6 +19,8 @@ interface Bound {
   protocol: 'HTTP' | 'HTTPS';
   listeners: ListenerState[];
   vhosts: Map<string, RouteConfig[]>;
+  /** hostname -> the hostname of the Gateway listener that owns it: the router's fallthrough scope. */
+  scopes: Map<string, string>;
   /** `hostname route-name` of routes already placed, so a route reaching a host twice is added once. */
   placed: Set<string>;
 }
@@ -47,7 +49,7 @@ export class RouterConfigBuilder {
             l.conflicted = { reason: 'ProtocolConflict', message: `${key} is already served with ${existing.protocol} by another Gateway` };
             continue;
           }
-          const b: Bound = existing ?? { address, port: l.port, protocol: l.protocol as Bound['protocol'], listeners: [], vhosts: new Map(), placed: new Set() };
+          const b: Bound = existing ?? { address, port: l.port, protocol: l.protocol as Bound['protocol'], listeners: [], vhosts: new Map(), scopes: new Map(), placed: new Set() };
           b.listeners.push(l);
           this.bound.set(key, b);
           this.placements.set(l, [...(this.placements.get(l) ?? []), b]);
@@ -79,6 +81,7 @@ export class RouterConfigBuilder {
           const routes = b.vhosts.get(hostname) ?? [];
           for (const r of translated.routes) routes.push(r);
           b.vhosts.set(hostname, routes);
+          if (!b.scopes.has(hostname)) b.scopes.set(hostname, listener.hostname ?? '*');
           placed = true;
         }
       }
@@ -112,7 +115,7 @@ export class RouterConfigBuilder {
         ...(b.protocol === 'HTTPS' ? { tls: { certificates: this.certificates(b) } } : {}),
         virtualHosts: [...b.vhosts.entries()]
           .sort(([a], [c]) => compareStrings(a, c))
-          .map(([hostname, routes]) => ({ name: hostname, hostnames: [hostname], routes })),
+          .map(([hostname, routes]) => ({ name: hostname, hostnames: [hostname], scope: b.scopes.get(hostname), routes })),
       }));
     return { listeners, pools: this.backends.usedPools() };
   }

@@ -123,6 +123,7 @@ function compileListener(l: ListenerConfig, at: string, pools: ReadonlyMap<strin
   let order = 0;
   l.virtualHosts.forEach((vhost, vi) => {
     const index = new RouteIndex<CompiledRoute>();
+    index.scope = vhost.scope;
     vhost.routes.forEach((route, ri) => index.add(compileRoute(route, order++, `${at}/virtualHosts/${vi}/routes/${ri}`, pools)));
     index.seal();
     const names = vhost.hostnames.length === 0 ? ['*'] : vhost.hostnames;

@@ -99,6 +99,8 @@ export function comparePrecedence(a: Matchable, b: Matchable): number {
 }
 
 export class RouteIndex<R extends Matchable> {
+  /** The virtual host's fallthrough scope (see VirtualHost.scope in the wire contract). */
+  scope: string | undefined;
   private readonly exact = new Map<string, R[]>();
   private readonly prefix = new Map<string, R[]>();
   private regex: R[] = [];
@@ -198,6 +200,9 @@ function matchesRest(r: Matchable, method: string | undefined, headers: Incoming
 }
 
 interface RouteQuery {
+  /** Scope of the most specific host visited; less specific hosts outside it are skipped. */
+  scope: string | undefined;
+  scoped: boolean;
   method: string | undefined;
   path: string;
   query: string;
@@ -205,13 +210,20 @@ interface RouteQuery {
 }
 
 function matchInHost<R extends Matchable>(index: RouteIndex<R>, q: RouteQuery): R | undefined {
+  if (!q.scoped) {
+    q.scoped = true;
+    q.scope = index.scope;
+  } else if (index.scope !== q.scope) {
+    return undefined;
+  }
   return index.match(q.method, q.path, q.query, q.headers);
 }
 
 /**
  * The route for a request on one listener. Gateway API ranks hostname specificity first, but only
  * among rules that match: a request no rule of its exact host matches falls through to the
- * wildcard hosts (longest suffix first), then to the catch-all. Cost: O(host labels x path segments).
+ * wildcard hosts (longest suffix first), then to the catch-all, staying inside the most specific
+ * host's scope (its Gateway listener). Cost: O(host labels x path segments).
  */
 export function findRoute<R extends Matchable>(
   hosts: HostIndex<RouteIndex<R>>,
@@ -221,5 +233,5 @@ export function findRoute<R extends Matchable>(
   query: string,
   headers: IncomingHttpHeaders,
 ): R | undefined {
-  return hosts.find(host, matchInHost<R>, { method, path, query, headers });
+  return hosts.find(host, matchInHost<R>, { scope: undefined, scoped: false, method, path, query, headers });
 }

@@ -194,6 +194,28 @@ describe('host matching', () => {
     expect(lookup(c, 'other.example.com', '/v1/deep')).toBe('any-v1');
   });
 
+  it('falls through only inside the most specific host\'s scope (Gateway listener isolation)', () => {
+    const scoped = (scope: string, v: ReturnType<typeof vhost>) => ({ ...v, scope });
+    const c: RouterConfig = {
+      listeners: [
+        httpListener(8080, [
+          scoped('*.foo.example.com', vhost(['*.foo.example.com'], [route('foo-listener', prefix('/foo'), 'p')])),
+          scoped('*.foo.example.com', vhost(['a.foo.example.com'], [route('foo-exact', prefix('/exact'), 'p')])),
+          scoped('*.example.com', vhost(['*.example.com'], [route('wild-listener', prefix('/'), 'p')])),
+          scoped('*', vhost(['*'], [route('empty-listener', prefix('/'), 'p')])),
+        ]),
+      ],
+      pools: P,
+    };
+    // Inside one listener's scope the fallthrough still works...
+    expect(lookup(c, 'a.foo.example.com', '/foo')).toBe('foo-listener');
+    // ...but never into the routes of a less specific listener: 404, as GatewayHTTPListenerIsolation demands.
+    expect(lookup(c, 'a.foo.example.com', '/other')).toBeUndefined();
+    expect(lookup(c, 'bar.foo.example.com', '/other')).toBeUndefined();
+    expect(lookup(c, 'bar.example.com', '/foo')).toBe('wild-listener');
+    expect(lookup(c, 'bar.org', '/foo')).toBe('empty-listener');
+  });
+
   it('no catch-all: an unknown host matches nothing', () => {
     const index = new HostIndex<string>();
     index.add('a.example.com', 'a');
