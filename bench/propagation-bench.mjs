@@ -8,7 +8,7 @@
 // and router's RSS and CPU seconds (/proc).
 //
 // Flags (or env BENCH_<NAME>): --routes 5000 --namespaces 50 --existing 10 --clients 4
-//   --concurrency 8 (routes written in parallel) --changes 500 --deletes 500 --json <file>
+//   --rate 100 (requests/s per client) --concurrency 8 (routes written in parallel) --changes 500 --deletes 500 --json <file>
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { treeUsage } from './k8s-proc-stats.mjs';
 
 const { values: flags } = parseArgs({
   options: Object.fromEntries(
-    ['routes', 'namespaces', 'existing', 'clients', 'concurrency', 'changes', 'deletes', 'json'].map((n) => [n, { type: 'string' }]),
+    ['routes', 'namespaces', 'existing', 'clients', 'rate', 'concurrency', 'changes', 'deletes', 'json'].map((n) => [n, { type: 'string' }]),
   ),
 });
 const opt = (name, def) => Number(flags[name] ?? process.env[`BENCH_${name.toUpperCase()}`] ?? def);
@@ -27,6 +27,10 @@ const ROUTES = opt('routes', 5000);
 const NAMESPACES = opt('namespaces', 50);
 const EXISTING = opt('existing', 10);
 const CLIENTS = opt('clients', 4);
+// Requests per second per load client: a steady load, not a saturating one (2 cores run everything here).
+const RATE = opt('rate', 100);
+// How often a poller asks for a route that is not there yet: the measurement's resolution.
+const POLL_MS = 5;
 const CONCURRENCY = opt('concurrency', 8);
 const CHANGES = Math.min(opt('changes', 500), ROUTES);
 const DELETES = Math.min(opt('deletes', 500), ROUTES);
@@ -137,7 +141,7 @@ async function pollUntil(get, host, path, done, since) {
     const now = performance.now();
     if (done(status)) return now - since;
     if (now - since > ROUTE_TIMEOUT_MS) return undefined;
-    await sleep(1);
+    await sleep(POLL_MS);
   }
 }
 
@@ -146,7 +150,12 @@ function startLoad(address) {
   const state = { requests: 0, failures: 0, samples: [], phase: 'idle', byPhase: {}, running: true };
   const loops = Array.from({ length: CLIENTS }, async (_, c) => {
     const get = makeClient(address);
+    const interval = 1000 / RATE;
+    let next = performance.now();
     for (let n = c; state.running; n++) {
+      next += interval;
+      const wait = next - performance.now();
+      if (wait > 0) await sleep(wait);
       const status = await get(`existing-${n % EXISTING}.${DOMAIN}`, '/');
       state.requests++;
       const phase = (state.byPhase[state.phase] ??= { requests: 0, failures: 0 });
@@ -183,7 +192,7 @@ async function runPool(count, concurrency, task) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  log(`routes ${ROUTES} in ${NAMESPACES} namespaces, ${EXISTING} existing routes under ${CLIENTS} keep-alive clients, ${CONCURRENCY} writers`);
+  log(`routes ${ROUTES} in ${NAMESPACES} namespaces, ${EXISTING} existing routes under ${CLIENTS} keep-alive clients at ${RATE} req/s each, ${CONCURRENCY} writers`);
   const { modules, cleanup } = await loadHarness();
   const { startCluster } = modules['test/k8s/harness/cluster.ts'];
   const { startServalStack } = modules['test/conformance/serval-stack.ts'];
@@ -301,6 +310,9 @@ async function main() {
     clearInterval(sampler);
     await load.stop();
     const usageEnd = { controller: treeUsage(stack.controller.pid), router: treeUsage(stack.router.pid) };
+    const controllerMetrics = await scrape(`${stack.controllerUrl}/metrics`);
+    const routerMetrics = await scrape(`${stack.routerAdminUrl}/metrics`, stack.adminToken);
+    const reconciles = sumMetric(controllerMetrics, 'serval_reconcile_duration_seconds_count');
 
     const createStats = percentiles(created.map((c) => c.latency));
     const lastThousand = percentiles(created.filter((c) => c.i >= ROUTES - Math.min(1000, ROUTES)).map((c) => c.latency));
@@ -317,6 +329,11 @@ async function main() {
         peakRssMB: peak.controller / 1048576,
         cpuSeconds: usageEnd.controller.cpuSeconds - usageBefore.controller.cpuSeconds,
       },
+      reconciles: {
+        count: reconciles,
+        meanMs: (sumMetric(controllerMetrics, 'serval_reconcile_duration_seconds_sum') * 1000) / (reconciles || 1),
+      },
+      routerConfigSwaps: sumMetric(routerMetrics, 'serval_config_swaps_total'),
       router: {
         rssMB: usageAfterCreate.router.rssBytes / 1048576,
         peakRssMB: peak.router / 1048576,
@@ -354,6 +371,25 @@ async function waitForValue(what, check, timeoutMs = 120_000) {
   }
 }
 
+/** Prometheus text from a /metrics endpoint ('' when it cannot be read). */
+async function scrape(url, token) {
+  try {
+    const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    return res.ok ? await res.text() : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Sum of every sample of one metric (all label sets). */
+function sumMetric(text, name) {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+  }
+  return sum;
+}
+
 function fmt(p) {
   return `p50 ${ms(p.p50)}, p99 ${ms(p.p99)}, max ${ms(p.max)}`;
 }
@@ -370,6 +406,7 @@ function report(r) {
     `  existing routes under load: ${r.existingRoutes.requests} requests, ${r.existingRoutes.failures} non-2xx or errors` +
       (r.existingRoutes.samples.length ? ` e.g. ${JSON.stringify(r.existingRoutes.samples.slice(0, 3))}` : ''),
     `  controller: RSS ${mb(r.controller.rssMB * 1048576)} with ${r.routes} routes (peak ${mb(r.controller.peakRssMB * 1048576)}), CPU ${r.controller.cpuSeconds.toFixed(1)} s`,
+    `  controller reconciles: ${r.reconciles.count} (mean ${ms(r.reconciles.meanMs)} each); router config swaps: ${r.routerConfigSwaps}`,
     `  router (all workers): RSS ${mb(r.router.rssMB * 1048576)} (peak ${mb(r.router.peakRssMB * 1048576)}), CPU ${r.router.cpuSeconds.toFixed(1)} s`,
     `targets: p99 < 50 ms ${verdict(r.create.p99 < 50 && r.create.timeouts === 0)}; zero errors on existing routes ${verdict(r.existingRoutes.failures === 0)}; controller RSS < 250 MB ${verdict(r.controller.peakRssMB < 250)}`,
   ];
