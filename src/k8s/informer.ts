@@ -17,6 +17,11 @@ const HEALTHY_WATCH_MS = 10_000;
 export interface InformerListener {
   /** The cache changed (after the first list: every add, update, delete, or a re-list that differs). */
   changed(kind: ResourceKind): void;
+  /**
+   * Only an object's status changed (same generation, labels and annotations): the cache holds the new
+   * object, but nothing the translator routes on moved. Most of these are our own status writes.
+   */
+  statusChanged(kind: ResourceKind): void;
   /** The watch failed and restarts after `delayMs` (`reason`: error, or expired for a 410 re-list). */
   restarted(kind: ResourceKind, reason: 'error' | 'expired', err: unknown, delayMs: number): void;
   synced(kind: ResourceKind): void;
@@ -162,9 +167,34 @@ export class Informer {
     }
     if (!object?.metadata?.name) return;
     const o = this.withKind(object);
-    if (type === 'DELETED') this.store.delete(objectKey(o));
-    else this.store.set(objectKey(o), o);
+    const key = objectKey(o);
+    const previous = this.store.get(key);
+    if (type === 'DELETED') this.store.delete(key);
+    else this.store.set(key, o);
     if (rv) this.resourceVersion = rv;
-    this.listener.changed(this.resource);
+    if (type === 'MODIFIED' && previous && STATUS_WRITTEN_KINDS.has(this.resource.kind) && onlyStatusChanged(previous, o)) {
+      this.listener.statusChanged(this.resource);
+    } else {
+      this.listener.changed(this.resource);
+    }
   }
+}
+
+/** The kinds whose status this controller writes; other kinds' status (a Service's load balancer) is routing input. */
+const STATUS_WRITTEN_KINDS: ReadonlySet<string> = new Set(['GatewayClass', 'Gateway', 'HTTPRoute']);
+
+/**
+ * True when a MODIFIED event changed nothing but status: the API server bumps metadata.generation on every
+ * spec change of the Gateway API kinds, so an equal generation with equal labels and annotations means a
+ * status write. Objects without a generation (core kinds) always count as changed.
+ */
+export function onlyStatusChanged(before: KubeObject, after: KubeObject): boolean {
+  const a = before.metadata;
+  const b = after.metadata;
+  return (
+    a.generation !== undefined &&
+    a.generation === b.generation &&
+    JSON.stringify(a.labels ?? {}) === JSON.stringify(b.labels ?? {}) &&
+    JSON.stringify(a.annotations ?? {}) === JSON.stringify(b.annotations ?? {})
+  );
 }

@@ -88,6 +88,11 @@ export class K8sResourceProvider implements OnApplicationBootstrap, OnApplicatio
     setImmediate(() => this.emit());
   }
 
+  statusChanged(kind: ResourceKind): void {
+    // Keep snapshots current (the status writer diffs against them) without paying for a translation.
+    this.cached.delete(kind.snapshotKey);
+  }
+
   synced(kind: ResourceKind): void {
     this.log.log(`${kind.kind}: synced (${this.byKind.get(kind.kind)?.store.size ?? 0} objects)`);
     if (!this.ready && this.allSynced) {
