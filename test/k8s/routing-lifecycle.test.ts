@@ -2,10 +2,17 @@
  * Route and backend lifecycle on a real cluster (etcd + kube-apiserver + kube-controller-manager + test
  * kubelet), with the controller under deploy/'s ServiceAccount and RBAC and an in-process router:
  * a route's path changes and deletion; endpoints following a Deployment scaled up and down under
- * traffic; conditions of invalid routes; a restarted router getting the current config back by resync.
+ * traffic; conditions of invalid routes; a restarted router getting the current config back by resync;
+ * an HTTPS listener's certificate following its Secret.
  */
 import * as k8s from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import https from 'node:https';
+import tls from 'node:tls';
 import { Logger } from '@nestjs/common';
 import { pino } from 'pino';
 import { parseAllDocuments } from 'yaml';
@@ -33,6 +40,53 @@ interface Condition {
 }
 interface RouteStatus {
   parents?: { controllerName?: string; conditions?: Condition[] }[];
+}
+
+/** A fresh self-signed certificate for `hostname` (openssl CLI), as kubernetes.io/tls Secret data. */
+function selfSigned(hostname: string): { 'tls.crt': string; 'tls.key': string; fingerprint: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'serval-tls-'));
+  try {
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+      '-subj', `/CN=${hostname}`, '-addext', `subjectAltName=DNS:${hostname}`,
+      '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'),
+    ], { stdio: 'ignore' });
+    const crt = readFileSync(join(dir, 'tls.crt'));
+    return {
+      'tls.crt': crt.toString('base64'),
+      'tls.key': readFileSync(join(dir, 'tls.key')).toString('base64'),
+      fingerprint: new X509Certificate(crt).fingerprint256,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** SHA-256 fingerprint of the certificate served on 127.0.0.1:port for SNI `servername`. */
+function servedFingerprint(port: number, servername: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
+      const fingerprint = socket.getPeerCertificate().fingerprint256;
+      socket.destroy();
+      resolve(fingerprint);
+    });
+    socket.on('error', reject);
+    socket.setTimeout(10_000, () => socket.destroy(new Error('timeout')));
+  });
+}
+
+/** GET over TLS with SNI, trusting only `caPem` (the self-signed certificate itself). */
+function httpsGetPod(port: number, servername: string, path: string, caPem: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get({ host: '127.0.0.1', port, path, servername, headers: { host: servername }, ca: caPem, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+  });
 }
 
 describe.skipIf(skipReason)('routing lifecycle on a real cluster', () => {
@@ -285,5 +339,51 @@ describe.skipIf(skipReason)('routing lifecycle on a real cluster', () => {
     await waitFor('and serves it', () => servedByPod('/base/after-restart'), 30_000);
     const after = (await (await fetch(`${controller.url}/config`)).json()) as { version: string };
     expect(after.version).toBe(desired.version);
+  });
+
+  it("serves an HTTPS listener's certificate from its Secret and follows the Secret's rotation", async () => {
+    const host = 'secure.example.com';
+    const core = cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const first = selfSigned(host);
+    await core.createNamespacedSecret({
+      namespace: APP,
+      body: { metadata: { name: 'secure-cert' }, type: 'kubernetes.io/tls', data: { 'tls.crt': first['tls.crt'], 'tls.key': first['tls.key'] } },
+    });
+    const httpsPort = await freePort();
+    await custom.createNamespacedCustomObject({
+      ...GW,
+      namespace: APP,
+      plural: 'gateways',
+      body: {
+        apiVersion: `${GW.group}/${GW.version}`,
+        kind: 'Gateway',
+        metadata: { name: 'gw-tls', namespace: APP },
+        spec: {
+          gatewayClassName: 'serval',
+          listeners: [{ name: 'https', protocol: 'HTTPS', port: httpsPort, hostname: host, tls: { mode: 'Terminate', certificateRefs: [{ name: 'secure-cert' }] } }],
+        },
+      },
+    });
+    await createRoute(route('secure', '/secure', 'echo', 'gw-tls'));
+
+    await waitFor('the first certificate is served', async () => (await servedFingerprint(httpsPort, host)) === first.fingerprint, 60_000);
+    const pem = (data: { 'tls.crt': string }) => Buffer.from(data['tls.crt'], 'base64').toString('utf8');
+    await waitFor('HTTPS traffic reaches a Pod', async () => {
+      const res = await httpsGetPod(httpsPort, host, '/secure/x', pem(first));
+      return res.status === 200 && (JSON.parse(res.body) as { pod?: string }).pod?.startsWith('echo-');
+    }, 60_000);
+
+    // Rotate: same Secret, new key pair.
+    const second = selfSigned(host);
+    expect(second.fingerprint).not.toBe(first.fingerprint);
+    const secret = await core.readNamespacedSecret({ namespace: APP, name: 'secure-cert' });
+    secret.data = { 'tls.crt': second['tls.crt'], 'tls.key': second['tls.key'] };
+    await core.replaceNamespacedSecret({ namespace: APP, name: 'secure-cert', body: secret });
+
+    await waitFor('the rotated certificate is served', async () => (await servedFingerprint(httpsPort, host)) === second.fingerprint, 60_000);
+    const res = await httpsGetPod(httpsPort, host, '/secure/y', pem(second));
+    expect(res.status).toBe(200);
+    // The plain HTTP Gateway was not disturbed.
+    expect(await servedByPod('/base/after-rotation')).toBe(true);
   });
 });
