@@ -130,6 +130,7 @@ function startupBanner(settings: Settings, handle: StandaloneHandle): string {
   } else {
     lines.push('  no config is live yet: see the errors above and fix the resource files (changes are picked up live)');
   }
+  lines.push(`  dashboard: ${handle.adminUrl}/  (live listeners, routes, endpoint health, request rates)`);
   lines.push(`  admin API: ${handle.adminUrl}/config  /routes  /status  /metrics`);
   lines.push(`  resources: ${settings.resources}/ is watched: edit a file and the change is live`);
   if (handle.demo) lines.push(`  demo backend: ${[...handle.demo.ports].map(([n, p]) => `${n} on 127.0.0.1:${p}`).join(', ')}`);
