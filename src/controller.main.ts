@@ -10,7 +10,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { pino, type Logger } from 'pino';
 import { AdminModule } from './admin/admin.module.js';
-import { pinoLoggerModule } from './admin/pino-logger.module.js';
+import { exitOnSignals } from './process/exit-on-signals.js';
+import { pinoLoggerModule } from './process/pino-logger.module.js';
 import { SettingsModule } from './config/settings.module.js';
 import type { Settings } from './config/settings.schema.js';
 import { DataPlaneModule } from './data-plane/data-plane.module.js';
@@ -89,22 +90,5 @@ export async function runController(settings: Settings): Promise<void> {
     process.exit(2);
   }
   logger.info({ api: handle.url }, 'controller started');
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: releasing the lease, stopping watches');
-    handle.close().then(
-      () => {
-        logger.info('controller stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  exitOnSignals(logger, { stopping: 'shutting down: releasing the lease, stopping watches', stopped: 'controller stopped' }, () => handle.close());
 }

@@ -15,6 +15,7 @@ import { adminExposureProblem } from './admin/admin-security.js';
 import type { Logger } from 'pino';
 import type { ConfigApplier } from './workers/config-applier.js';
 import { createProcessLogger } from './workers/process-logger.js';
+import { exitOnSignals } from '../process/exit-on-signals.js';
 
 /** Startup problems the operator must fix: printed plainly, exit code 2 like a bad flag. */
 class StartupError extends Error {}
@@ -81,26 +82,10 @@ async function runPrimary(settings: Settings): Promise<void> {
   const app = await startRouterAdmin(settings, pool, logger, { address: settings.adminAddress, port: settings.adminPort });
   logger.info({ workers, admin: `${settings.adminAddress}:${settings.adminPort}`, version: pool.current?.version ?? null }, 'router started');
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, drainTimeoutMs: settings.drainTimeout }, 'draining: readiness off, listeners closing');
-    // pool.close turns readiness off at once; the admin API stays up until traffic has drained.
-    void pool
-      .close(settings.drainTimeout)
-      .then(() => app.close())
-      .then(
-        () => {
-          logger.info('router stopped');
-          process.exit(0);
-        },
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  // pool.close turns readiness off at once; the admin API stays up until traffic has drained.
+  exitOnSignals(
+    logger,
+    { stopping: 'draining: readiness off, listeners closing', stopped: 'router stopped', details: { drainTimeoutMs: settings.drainTimeout } },
+    () => pool.close(settings.drainTimeout).then(() => app.close()),
+  );
 }

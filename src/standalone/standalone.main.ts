@@ -12,7 +12,8 @@ import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, register, type Registry } from 'prom-client';
 import { SettingsModule } from '../config/settings.module.js';
 import type { Settings } from '../config/settings.schema.js';
-import { pinoLoggerModule } from '../admin/pino-logger.module.js';
+import { exitOnSignals } from '../process/exit-on-signals.js';
+import { pinoLoggerModule } from '../process/pino-logger.module.js';
 import { CONFIG_PUBLISHED, type ConfigPublishedEvent } from '../pipeline/pipeline.events.js';
 import { PipelineState } from '../pipeline/pipeline-state.js';
 import { adminExposureProblem } from '../router/admin/admin-security.js';
@@ -149,19 +150,5 @@ export async function runStandalone(settings: Settings): Promise<void> {
     process.exit(2);
   }
   process.stderr.write(`${startupBanner(settings, handle)}\n`);
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, drainTimeoutMs: settings.drainTimeout }, 'shutting down');
-    handle.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  exitOnSignals(logger, { stopping: 'shutting down', stopped: 'standalone stopped', details: { drainTimeoutMs: settings.drainTimeout } }, () => handle.close());
 }

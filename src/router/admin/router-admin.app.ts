@@ -5,15 +5,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as NestPinoLogger, LoggerModule } from 'nestjs-pino';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { SettingsModule } from '../../config/settings.module.js';
 import type { Settings } from '../../config/settings.schema.js';
 import type { ConfigApplier } from '../workers/config-applier.js';
+import { pinoLoggerModule } from '../../process/pino-logger.module.js';
 import { RouterAdminModule } from './router-admin.module.js';
-
-/** Probes and scrapes are frequent and boring: not logged per request. */
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 @Module({})
 class RouterAdminAppModule {
@@ -22,18 +20,7 @@ class RouterAdminAppModule {
       module: RouterAdminAppModule,
       imports: [
         SettingsModule.forRoot(settings),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            logger,
-            autoLogging: { ignore: (req) => req.method === 'GET' && QUIET_PATHS.has((req.url ?? '').split('?')[0]) },
-            // Only method, URL and status: never headers (Authorization) or bodies (TLS keys).
-            serializers: {
-              req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url }),
-              res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-            },
-            redact: ['req.headers', 'req.body'],
-          },
-        }),
+        pinoLoggerModule(logger),
         RouterAdminModule.forRoot(applier),
       ],
     };

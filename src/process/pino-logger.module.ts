@@ -1,4 +1,4 @@
-/** nestjs-pino wiring shared by the controller and standalone apps: JSON logs, no bodies or auth headers. */
+/** nestjs-pino wiring shared by every mode's Nest app: JSON logs, no bodies or auth headers. */
 import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -16,6 +16,7 @@ export function pinoLoggerModule(logger: Logger): DynamicModule {
         req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
+      redact: ['req.headers', 'req.body'],
     },
   });
 }
