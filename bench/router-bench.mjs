@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Router benchmark (npm run bench, after npm run build). Everything runs on 127.0.0.1 in one run so the
-// ratios compare like with like on the same (shared, noisy) machine:
+// ratios compare like with like on the same (shared, noisy) machine, every scenario up at once and
+// measured in interleaved rounds:
 //   direct to the upstream (nginx answering 200 itself), nginx as reverse proxy (1 worker, upstream
 //   keepalive), a minimal http-proxy server (the library's ceiling), and serval router with 1 worker
 //   and with all workers, each with 10 and with 10,000 routes (requesting a route in the middle).
-// Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
+// Env: BENCH_DURATION (s, default 10), BENCH_ROUNDS (3: interleaved runs per scenario, medians reported),
+//      BENCH_CONNECTIONS (64), BENCH_THREADS (2),
 //      BENCH_CPU_PROF=1 (profile serval's 1-worker runs and print where the time goes).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const HOST = 'bench.test';
 const work = mkdtempSync(join(tmpdir(), 'serval-bench-'));
 const children = new Set();
@@ -151,9 +154,9 @@ function wrk(port, path, seconds = DURATION) {
   return parseWrk(out);
 }
 
-/** A short warm-up (JIT, connection pools), then the measured run. */
-function measure(label, port, path) {
-  wrk(port, path, 2);
+/** A short warm-up (JIT, connection pools) before a scenario's first run, then the measured run. */
+function measure(label, port, path, warmUp = true) {
+  if (warmUp) wrk(port, path, 2);
   const r = wrk(port, path);
   log(`${label}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.non2xx ? `, NON-2xx ${r.non2xx}` : ''}${r.socketErrors ? `, socket errors ${r.socketErrors}` : ''}`);
   return { label, ...r };
@@ -256,34 +259,47 @@ async function main() {
   server { listen 127.0.0.1:${nginxProxyPort}; keepalive_timeout 300s; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; } }`,
     nginxProxyPort,
   );
-  const results = [];
-  results.push(measure('direct to upstream (nginx return 200)', upstreamPort, '/svc-5/x'));
-  results.push(measure('nginx reverse proxy (1 worker, keepalive)', nginxProxyPort, '/svc-5/x'));
-  await stop(nginxProxy);
-
+  // Every scenario stays up and the runs are interleaved round by round; each figure is the median
+  // over BENCH_ROUNDS, so a noisy minute on a shared machine does not land on one scenario only.
   const minimal = start(process.execPath, [join(ROOT, 'bench/minimal-proxy.mjs'), String(minimalPort), String(upstreamPort)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   await waitForHttp(minimalPort);
-  results.push(measure('minimal http-proxy (no routing)', minimalPort, '/svc-5/x'));
-  await stop(minimal);
+  const profDir = CPU_PROF ? mkdtempSync(join(work, 'prof-')) : undefined;
+  const scenarios = [
+    { label: 'direct to upstream (nginx return 200)', port: upstreamPort, path: '/svc-5/x' },
+    { label: 'nginx reverse proxy (1 worker, keepalive)', port: nginxProxyPort, path: '/svc-5/x' },
+    { label: 'minimal http-proxy (no routing)', port: minimalPort, path: '/svc-5/x' },
+  ];
+  const servals = [];
+  for (const workers of [1, all]) {
+    for (const routes of [10, 10_000]) {
+      const serval = await startServal(workers, upstreamPort, workers === 1 ? profDir : undefined);
+      await serval.push(routes);
+      const path = `/svc-${routes / 2}/x`;
+      await waitForHttp(serval.listenPort, path);
+      servals.push({ serval, workers, routes });
+      scenarios.push({ label: `serval ${workers} worker${workers > 1 ? 's' : ''}, ${routes === 10 ? '10' : '10,000'} routes`, port: serval.listenPort, path });
+    }
+  }
+  const runs = new Map(scenarios.map((s) => [s.label, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of scenarios) runs.get(s.label).push(measure(`${s.label} (round ${round + 1}/${ROUNDS})`, s.port, s.path, round === 0));
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const results = scenarios.map(({ label }) => {
+    const rs = runs.get(label);
+    return { label, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx, 0), socketErrors: rs.find((r) => r.socketErrors)?.socketErrors };
+  });
 
   let rss;
-  let profile;
-  for (const workers of [1, all]) {
-    const profDir = CPU_PROF && workers === 1 ? mkdtempSync(join(work, 'prof-')) : undefined;
-    const serval = await startServal(workers, upstreamPort, profDir);
-    await serval.push(10);
-    await waitForHttp(serval.listenPort, '/svc-5/x');
-    results.push(measure(`serval ${workers} worker${workers > 1 ? 's' : ''}, 10 routes`, serval.listenPort, '/svc-5/x'));
-    await serval.push(10_000);
-    await waitForHttp(serval.listenPort, '/svc-5000/x');
-    results.push(measure(`serval ${workers} worker${workers > 1 ? 's' : ''}, 10,000 routes`, serval.listenPort, '/svc-5000/x'));
-    const tree = processTree(serval.child.pid);
-    const bytes = tree.reduce((sum, pid) => sum + rssBytes(pid), 0);
-    rss = { ...rss, [workers]: { bytes, processes: tree.length } };
-    await stop(serval.child);
-    if (profDir) profile = summarizeProfiles(profDir);
+  for (const { serval, workers, routes } of servals) {
+    if (routes === 10_000) {
+      const tree = processTree(serval.child.pid);
+      rss = { ...rss, [workers]: { bytes: tree.reduce((sum, pid) => sum + rssBytes(pid), 0), processes: tree.length } };
+    }
   }
+  await Promise.all([minimal, nginxProxy, ...servals.map((s) => s.serval.child)].map((c) => stop(c)));
   await stop(upstream);
+  const profile = profDir ? summarizeProfiles(profDir) : undefined;
 
   const by = (label) => results.find((r) => r.label === label);
   const minimalR = by('minimal http-proxy (no routing)');

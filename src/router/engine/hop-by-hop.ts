@@ -83,6 +83,9 @@ export function forwardableResponseHeaders(raw: readonly string[]): string[] {
 }
 
 function connectionTokens(value: string, into: Set<string> | undefined): Set<string> | undefined {
+  // The usual upstream value ("keep-alive" or "close") names no header: skip the split (every response pays it).
+  const lower = value.length <= 10 ? value.toLowerCase() : '';
+  if (lower === 'keep-alive' || lower === 'close') return into;
   for (const token of value.split(',')) {
     const name = token.trim().toLowerCase();
     if (name.length === 0 || name === 'close' || name === 'keep-alive') continue;
