@@ -4,6 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCluster, type Cluster } from './harness/cluster.js';
+import { createEchoApp } from './harness/echo-app.js';
 import { httpsGet } from './harness/https.js';
 import { mintServiceAccountToken, writeServiceAccountKubeconfig } from './harness/serviceaccount.js';
 import { waitFor } from './harness/wait.js';
@@ -69,39 +70,7 @@ describe.skipIf(skipReason)('test cluster', () => {
 
   it('runs echo-basic Pods with their own IPs behind ready EndpointSlices', async () => {
     await core.createNamespace({ body: { metadata: { name: NS } } });
-    const labels = { app: 'echo' };
-    const apps = cluster.kubeConfig.makeApiClient(k8s.AppsV1Api);
-    await apps.createNamespacedDeployment({
-      namespace: NS,
-      body: {
-        metadata: { name: 'echo' },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              containers: [
-                {
-                  name: 'echo',
-                  // Ignored by the test kubelet (it always runs echo-basic); this is the conformance image.
-                  image: 'gcr.io/k8s-staging-gateway-api/echo-basic:latest',
-                  ports: [{ containerPort: 3000 }],
-                  env: [
-                    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                    { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                  ],
-                },
-              ],
-            },
-          },
-        },
-      },
-    });
-    await core.createNamespacedService({
-      namespace: NS,
-      body: { metadata: { name: 'echo' }, spec: { selector: labels, ports: [{ port: 8080, targetPort: 3000 }] } },
-    });
+    await createEchoApp(cluster.kubeConfig, NS, 2);
 
     const discovery = cluster.kubeConfig.makeApiClient(k8s.DiscoveryV1Api);
     const endpoints = await waitFor('2 ready endpoints for Service smoke/echo', async () => {

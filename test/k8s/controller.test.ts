@@ -15,6 +15,7 @@ import { startController, type ControllerHandle } from '../../src/controller.mai
 import { LeaderElector } from '../../src/k8s/leader-election.service.js';
 import { freePort, httpGet, startRealRouter, TOKEN, type RealRouter } from '../control-plane/support/real-router.js';
 import { startCluster, type Cluster } from './harness/cluster.js';
+import { createEchoApp } from './harness/echo-app.js';
 import { httpsGet } from './harness/https.js';
 import { startProcess } from './harness/processes.js';
 import { writeServiceAccountKubeconfig } from './harness/serviceaccount.js';
@@ -94,34 +95,7 @@ describe.skipIf(skipReason)('serval controller on a real cluster', () => {
     // Backends: two echo Pods behind a Service.
     const core = cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: APP } } });
-    const labels = { app: 'echo' };
-    await cluster.kubeConfig.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
-      namespace: APP,
-      body: {
-        metadata: { name: 'echo' },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              containers: [
-                {
-                  name: 'echo',
-                  image: 'gcr.io/k8s-staging-gateway-api/echo-basic:latest',
-                  ports: [{ containerPort: 3000 }],
-                  env: [
-                    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                    { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                  ],
-                },
-              ],
-            },
-          },
-        },
-      },
-    });
-    await core.createNamespacedService({ namespace: APP, body: { metadata: { name: 'echo' }, spec: { selector: labels, ports: [{ port: 8080, targetPort: 3000 }] } } });
+    await createEchoApp(cluster.kubeConfig, APP, 2);
 
     router = await startRealRouter();
     gatewayPort = await freePort();

@@ -22,6 +22,7 @@ import { startController, type ControllerHandle } from '../../src/controller.mai
 import type { StatusView } from '../../src/admin/admin.controller.js';
 import { freePort, httpGet, startRealRouter, TOKEN, type RealRouter } from '../control-plane/support/real-router.js';
 import { startCluster, type Cluster } from './harness/cluster.js';
+import { createEchoApp } from './harness/echo-app.js';
 import { writeServiceAccountKubeconfig } from './harness/serviceaccount.js';
 import { waitFor } from './harness/wait.js';
 
@@ -164,34 +165,7 @@ describe.skipIf(skipReason)('routing lifecycle on a real cluster', () => {
     // Backend: one echo Pod behind a Service (scaled by a test).
     const core = cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: APP } } });
-    const labels = { app: 'echo' };
-    await apps.createNamespacedDeployment({
-      namespace: APP,
-      body: {
-        metadata: { name: 'echo' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              containers: [
-                {
-                  name: 'echo',
-                  image: 'gcr.io/k8s-staging-gateway-api/echo-basic:latest',
-                  ports: [{ containerPort: 3000 }],
-                  env: [
-                    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                    { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                  ],
-                },
-              ],
-            },
-          },
-        },
-      },
-    });
-    await core.createNamespacedService({ namespace: APP, body: { metadata: { name: 'echo' }, spec: { selector: labels, ports: [{ port: 8080, targetPort: 3000 }] } } });
+    await createEchoApp(cluster.kubeConfig, APP, 1);
 
     router = await startRealRouter();
     gatewayPort = await freePort();
