@@ -21,6 +21,7 @@ import { sendLocal, sendRawLocal } from './local-response.js';
 import { normalizePath, redirectLocation, replacePrefixMatch, splitTarget } from './paths.js';
 import type { EndpointState, ProxyTargetOptions } from './pools.js';
 import { findRoute, PathKind } from './route-match.js';
+import { TimeoutList, type TimeoutNode } from './timeout-list.js';
 import { CONNECT_TIMEOUT_CODE, isConnectError, type UpstreamAgent } from './upstream-agent.js';
 
 /** Bodies up to this size are buffered so the request can be replayed on another endpoint. */
@@ -62,7 +63,7 @@ const Phase = { Routing: 0, Buffering: 1, Waiting: 2, Backoff: 3, Responding: 4,
 type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** One client request/response, with the proxying state as fields (node builds it: ServerResponse option). */
-export class Exchange extends http.ServerResponse {
+export class Exchange extends http.ServerResponse implements TimeoutNode {
   fw: Forwarder | undefined = undefined;
   listenerName = '';
   route: CompiledRoute | undefined = undefined;
@@ -81,7 +82,12 @@ export class Exchange extends http.ServerResponse {
   resetRetried = false;
   replayable = false;
   body: Buffer | undefined = undefined;
+  /** Backoff timers and odd-length attempt timeouts (retries near the deadline); the rest use tl*. */
   timer: NodeJS.Timeout | undefined = undefined;
+  tlList: TimeoutList<TimeoutNode> | undefined = undefined;
+  tlPrev: TimeoutNode | undefined = undefined;
+  tlNext: TimeoutNode | undefined = undefined;
+  tlDeadline = 0;
   proxyReq: http.ClientRequest | undefined = undefined;
   upstreamError: UpstreamErrorKind | undefined = undefined;
 }
@@ -95,6 +101,8 @@ interface ResolvedTarget {
 
 export class Forwarder {
   readonly proxy: httpProxy;
+  /** Attempt timeouts by duration (ms): one timer per distinct configured duration, not per request. */
+  private readonly timeoutLists = new Map<number, TimeoutList<Exchange>>();
 
   constructor(private readonly options: ForwarderOptions) {
     // selfHandleResponse: the router writes responses itself (status retries, header filters, hop-by-hop).
@@ -315,7 +323,20 @@ export class Forwarder {
     const route = ex.route!;
     let ms = route.backendTimeoutMs !== 0 ? route.backendTimeoutMs : route.requestTimeoutMs !== 0 ? Infinity : this.options.defaultTimeoutMs;
     if (ex.deadline !== 0) ms = Math.min(ms, ex.deadline - now);
-    ex.timer = setTimeout(onAttemptTimeout, Math.max(1, ms), ex);
+    // Whole ms, rounded up: a first attempt's time left to the deadline is requestTimeoutMs minus the
+    // routing time, so it lands on the configured value (at most 1 ms late) and shares its list.
+    ms = Math.max(1, Math.ceil(ms));
+    if (ms === route.backendTimeoutMs || ms === route.requestTimeoutMs || ms === this.options.defaultTimeoutMs) {
+      let list = this.timeoutLists.get(ms);
+      if (list === undefined) {
+        list = new TimeoutList<Exchange>(ms, onAttemptTimeout);
+        this.timeoutLists.set(ms, list);
+      }
+      list.add(ex, now);
+    } else {
+      // Any other length (a retry's remainder of timeouts.request): rare, a plain timer.
+      ex.timer = setTimeout(onAttemptTimeout, ms, ex);
+    }
   }
 
   /** Timeout of the attempt or of the whole request: 504, or a cut response when it had started. */
@@ -535,6 +556,7 @@ function onBackoffDone(ex: Exchange): void {
 }
 
 function clearTimer(ex: Exchange): void {
+  if (ex.tlList !== undefined) TimeoutList.cancel(ex);
   if (ex.timer !== undefined) {
     clearTimeout(ex.timer);
     ex.timer = undefined;
