@@ -8,7 +8,6 @@ import * as k8s from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { pino } from 'pino';
-import { parseAllDocuments } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadSettings } from '../../src/config/load-settings.js';
 import { startController, type ControllerHandle } from '../../src/controller.main.js';
@@ -18,7 +17,7 @@ import { startCluster, type Cluster } from './harness/cluster.js';
 import { createEchoApp } from './harness/echo-app.js';
 import { httpsGet } from './harness/https.js';
 import { startProcess } from './harness/processes.js';
-import { writeServiceAccountKubeconfig } from './harness/serviceaccount.js';
+import { controllerKubeconfigFromDeploy } from './harness/controller-rbac.js';
 import { waitFor } from './harness/wait.js';
 
 Logger.overrideLogger(['error', 'warn']);
@@ -83,14 +82,8 @@ describe.skipIf(skipReason)('serval controller on a real cluster', () => {
   beforeAll(async () => {
     cluster = await startCluster();
     custom = cluster.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-    const objects = k8s.KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
-
     // The controller's ServiceAccount and RBAC exactly as deploy/ ships them.
-    const deploy = parseAllDocuments(readFileSync('deploy/serval-gateway.yaml', 'utf8')).map((d) => d.toJS() as k8s.KubernetesObject);
-    for (const o of deploy.filter((d) => ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(d?.kind ?? ''))) {
-      await objects.create(o);
-    }
-    kubeconfig = await writeServiceAccountKubeconfig(cluster, { namespace: 'serval-system', name: 'serval-gateway', create: false });
+    kubeconfig = await controllerKubeconfigFromDeploy(cluster);
 
     // Backends: two echo Pods behind a Service.
     const core = cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);

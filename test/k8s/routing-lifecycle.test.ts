@@ -15,7 +15,6 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { Logger } from '@nestjs/common';
 import { pino } from 'pino';
-import { parseAllDocuments } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadSettings } from '../../src/config/load-settings.js';
 import { startController, type ControllerHandle } from '../../src/controller.main.js';
@@ -23,7 +22,7 @@ import type { StatusView } from '../../src/admin/admin.controller.js';
 import { freePort, httpGet, startRealRouter, TOKEN, type RealRouter } from '../control-plane/support/real-router.js';
 import { startCluster, type Cluster } from './harness/cluster.js';
 import { createEchoApp } from './harness/echo-app.js';
-import { writeServiceAccountKubeconfig } from './harness/serviceaccount.js';
+import { controllerKubeconfigFromDeploy } from './harness/controller-rbac.js';
 import { waitFor } from './harness/wait.js';
 
 Logger.overrideLogger(['error', 'warn']);
@@ -153,14 +152,8 @@ describe.skipIf(skipReason)('routing lifecycle on a real cluster', () => {
     custom = cluster.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
     apps = cluster.kubeConfig.makeApiClient(k8s.AppsV1Api);
     discovery = cluster.kubeConfig.makeApiClient(k8s.DiscoveryV1Api);
-    const objects = k8s.KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
-
     // The controller's ServiceAccount and RBAC exactly as deploy/ ships them.
-    const deploy = parseAllDocuments(readFileSync('deploy/serval-gateway.yaml', 'utf8')).map((d) => d.toJS() as k8s.KubernetesObject);
-    for (const o of deploy.filter((d) => ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(d?.kind ?? ''))) {
-      await objects.create(o);
-    }
-    kubeconfig = await writeServiceAccountKubeconfig(cluster, { namespace: 'serval-system', name: 'serval-gateway', create: false });
+    kubeconfig = await controllerKubeconfigFromDeploy(cluster);
 
     // Backend: one echo Pod behind a Service (scaled by a test).
     const core = cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
