@@ -1,9 +1,11 @@
 /**
  * Lays out on disk what the final image stage contains, by following its COPY and RUN lines, so the
  * test runs the image's files and nothing else from the repository (a runtime read of src/ or of a
- * dev dependency would fail here as it would in the image). node_modules is linked, not pruned:
- * that dev dependencies stay unused is checked separately, from the imports in dist/.
+ * dev dependency would fail here as it would in the image). node_modules is hard-linked, not pruned:
+ * that dev dependencies stay unused is checked separately, from the imports in dist/. Not a symlink:
+ * the image's user (uid 1000) may not be allowed into the checkout (CI clones into a private folder).
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { copies, last, only, type Stage } from './dockerfile.js';
@@ -32,7 +34,7 @@ export function assembleImageRoot(opts: { repo: string; final: Stage; buildStage
       if (copy.from && (copy.from !== opts.buildStage || inImage.startsWith('..'))) throw new Error(`COPY --from=${copy.from} ${source}: only ${opts.buildStage}:/app/* is reproduced`);
       const dest = resolve(app, copy.dest.endsWith('/') || copy.dest === '.' || copy.dest === './' ? join(copy.dest, inImage) : copy.dest);
       if (copy.from && inImage === 'dist') cpSync(opts.builtDist, dest, { recursive: true });
-      else if (copy.from && inImage === 'node_modules') symlinkSync(join(opts.repo, 'node_modules'), dest);
+      else if (copy.from && inImage === 'node_modules') linkTree(join(opts.repo, 'node_modules'), dest);
       else if (existsSync(join(opts.repo, inImage))) cpSync(join(opts.repo, inImage), dest, { recursive: true });
       else throw new Error(`COPY ${source}: not in the repository`);
     }
@@ -43,4 +45,13 @@ export function assembleImageRoot(opts: { repo: string; final: Stage; buildStage
     symlinkSync(join(app, 'dist/main.js'), join(bin, 'serval'));
   }
   return { app, bin };
+}
+
+/** A copy of a tree that costs no space: hard links (same filesystem), else a real copy. */
+function linkTree(from: string, to: string): void {
+  try {
+    execFileSync('cp', ['-al', from, to], { stdio: 'ignore' });
+  } catch {
+    cpSync(from, to, { recursive: true, verbatimSymlinks: true });
+  }
 }
