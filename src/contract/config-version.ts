@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RouterConfig } from './router-config.schema.js';
+import type { ListenerConfig, ListenerHeaderConfig, RouterConfig } from './router-config.schema.js';
 
 /**
  * JSON with object keys sorted, so equal documents hash equally whatever their key order. The replacer
@@ -17,10 +17,42 @@ function sortKeys(_key: string, v: unknown): unknown {
   return sorted;
 }
 
-/** The version of a document: a content hash of everything but the version field itself. */
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Content hashes of virtual hosts and pools, remembered per object: config documents are immutable once
+ * built or received, and both sides keep unchanged pieces as the same objects from one version to the
+ * next, so hashing a new version costs only its changed pieces.
+ */
+const pieceHashes = new WeakMap<object, string>();
+
+/** The content hash of one virtual host or pool (or any JSON object that is never mutated). */
+export function pieceHash(piece: object): string {
+  let hash = pieceHashes.get(piece);
+  if (hash === undefined) {
+    hash = sha256(canonicalJson(piece)).slice(0, 32);
+    pieceHashes.set(piece, hash);
+  }
+  return hash;
+}
+
+/** A listener without its virtual hosts. */
+export function listenerHeader(listener: ListenerConfig): ListenerHeaderConfig {
+  const { virtualHosts: _vhosts, ...header } = listener;
+  return header;
+}
+
+/**
+ * The version of a document: a hash over its listeners' own fields and the hashes of its virtual hosts
+ * and pools (a hash tree, so it is cheap to recompute when few pieces changed). Equal content, equal
+ * version, whatever the key order; the version field itself is left out.
+ */
 export function configVersion(config: RouterConfig): string {
-  const { version: _ignored, ...content } = config;
-  return createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 16);
+  const outline = {
+    listeners: config.listeners.map((l) => ({ ...listenerHeader(l), virtualHosts: l.virtualHosts.map(pieceHash) })),
+    pools: config.pools.map(pieceHash),
+  };
+  return sha256(canonicalJson(outline)).slice(0, 16);
 }
 
 /** Keeps a version the sender set (the control plane hashes the same way); computes it otherwise. */

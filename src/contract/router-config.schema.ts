@@ -3,7 +3,6 @@
  *
  * This file is the one source of truth: the JSON Schema the router validates at its door and the
  * TypeScript types both sides compile against are derived from it (TypeBox), never written twice.
- * `npm run schema` writes the JSON Schema to schema/router-config.schema.json for other languages.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
@@ -222,21 +221,19 @@ export const Certificate = Named(
   ),
 );
 
-export const Listener = Named(
-  'Listener',
-  Type.Object(
-    {
-      name: Type.String({ minLength: 1, maxLength: 512 }),
-      /** IP address to bind (each Gateway gets its own); default 0.0.0.0. */
-      address: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-      port: Port,
-      protocol: Type.Union([Type.Literal('HTTP'), Type.Literal('HTTPS')]),
-      tls: Type.Optional(Type.Object({ certificates: Type.Array(Certificate, { minItems: 1, maxItems: 1024 }) }, strict)),
-      virtualHosts: Type.Array(VirtualHost),
-    },
-    strict,
-  ),
-);
+/** A listener's own fields; its virtual hosts travel separately in a ConfigDelta. */
+const listenerFields = {
+  name: Type.String({ minLength: 1, maxLength: 512 }),
+  /** IP address to bind (each Gateway gets its own); default 0.0.0.0. */
+  address: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  port: Port,
+  protocol: Type.Union([Type.Literal('HTTP'), Type.Literal('HTTPS')]),
+  tls: Type.Optional(Type.Object({ certificates: Type.Array(Certificate, { minItems: 1, maxItems: 1024 }) }, strict)),
+};
+
+export const ListenerHeader = Named('ListenerHeader', Type.Object(listenerFields, strict));
+
+export const Listener = Named('Listener', Type.Object({ ...listenerFields, virtualHosts: Type.Array(VirtualHost) }, strict));
 
 export const Endpoint = Named(
   'Endpoint',
@@ -254,14 +251,46 @@ export const Pool = Named(
   ),
 );
 
+const Version = Type.String({ minLength: 1, maxLength: 128 });
+
 export const RouterConfigSchema = Named(
   'RouterConfig',
   Type.Object(
     {
       /** Content hash of the document; the router computes it when absent. */
-      version: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      version: Type.Optional(Version),
       listeners: Type.Array(Listener, { maxItems: 1024 }),
       pools: Type.Array(Pool),
+    },
+    strict,
+  ),
+);
+
+/**
+ * A change from one config version to the next (PATCH /config), so a change to one route does not
+ * resend and recompile thousands. Virtual hosts and pools are replaced whole, by name; the router
+ * applies the delta only on top of `baseVersion` (otherwise 412: send the whole config) and checks
+ * that the result hashes to `version`, so both sides always hold the same document.
+ */
+export const ConfigDeltaSchema = Named(
+  'ConfigDelta',
+  Type.Object(
+    {
+      baseVersion: Version,
+      version: Version,
+      /**
+       * When present: every listener of the new config, in order (listeners not in it are removed;
+       * new ones start without virtual hosts). Absent: the listeners are unchanged.
+       */
+      listeners: Type.Optional(Type.Array(ListenerHeader, { maxItems: 1024 })),
+      /** Virtual hosts added or replaced (by name, within their listener). */
+      virtualHosts: Type.Optional(Type.Array(Type.Object({ listener: Type.String({ minLength: 1, maxLength: 512 }), virtualHost: VirtualHost }, strict))),
+      removedVirtualHosts: Type.Optional(
+        Type.Array(Type.Object({ listener: Type.String({ minLength: 1, maxLength: 512 }), name: Type.String({ minLength: 1, maxLength: 512 }) }, strict)),
+      ),
+      /** Pools added or replaced (by name). */
+      pools: Type.Optional(Type.Array(Pool)),
+      removedPools: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 512 }))),
     },
     strict,
   ),
@@ -301,6 +330,8 @@ export const SimpleConfigSchema = Named(
 export type RouterConfig = Static<typeof RouterConfigSchema>;
 export type SimpleConfig = Static<typeof SimpleConfigSchema>;
 export type ListenerConfig = Static<typeof Listener>;
+export type ListenerHeaderConfig = Static<typeof ListenerHeader>;
+export type ConfigDelta = Static<typeof ConfigDeltaSchema>;
 export type VirtualHostConfig = Static<typeof VirtualHost>;
 export type RouteConfig = Static<typeof Route>;
 export type RouteMatchConfig = Static<typeof RouteMatch>;

@@ -2,20 +2,54 @@
  * Validation of router config documents at the router's door (and in the control plane before a push).
  * TypeBox compiles its own schema into a checker (a fraction of Ajv's memory, which matters in a router
  * that should stay small); a failure names the JSON path of the most specific problem.
+ *
+ * A document is checked in pieces: its outline (listeners' own fields), then each virtual host and
+ * pool. A piece that passed once is remembered (documents are immutable, and unchanged pieces stay
+ * the same objects from one version to the next), so validating a config that differs from the last
+ * one in a few routes costs those routes, not thousands.
  */
-import type { TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
-import { RouterConfigSchema, SimpleConfigSchema, type RouterConfig, type SimpleConfig } from './router-config.schema.js';
+import {
+  ConfigDeltaSchema,
+  ListenerHeader,
+  Pool,
+  RouterConfigSchema,
+  SimpleConfigSchema,
+  VirtualHost,
+  type ConfigDelta,
+  type RouterConfig,
+  type SimpleConfig,
+  type VirtualHostConfig,
+} from './router-config.schema.js';
 import { fromSimpleConfig, type SimpleConfigDefaults } from './simple-config.js';
-import { withVersion } from './config-version.js';
+import { configVersion, withVersion } from './config-version.js';
+import { applyConfigDelta, ConfigDeltaMismatchError } from './config-delta.js';
+
+/** The document with its virtual hosts and pools left unchecked (they are checked one by one). */
+const ConfigOutline = Type.Object(
+  {
+    ...RouterConfigSchema.properties,
+    listeners: Type.Array(Type.Object({ ...ListenerHeader.properties, virtualHosts: Type.Array(Type.Unknown()) }, { additionalProperties: false }), {
+      maxItems: RouterConfigSchema.properties.listeners.maxItems,
+    }),
+    pools: Type.Array(Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
 
 // Compiled on first use: the router's traffic workers import this module (for ConfigValidationError)
 // but never validate.
-let routerConfigCheck: TypeCheck<typeof RouterConfigSchema> | undefined;
-let simpleConfigCheck: TypeCheck<typeof SimpleConfigSchema> | undefined;
-const checkRouterConfig = (): TypeCheck<typeof RouterConfigSchema> => (routerConfigCheck ??= TypeCompiler.Compile(RouterConfigSchema));
-const checkSimpleConfig = (): TypeCheck<typeof SimpleConfigSchema> => (simpleConfigCheck ??= TypeCompiler.Compile(SimpleConfigSchema));
+const compiled = new Map<TSchema, TypeCheck<TSchema>>();
+function checker<T extends TSchema>(schema: T): TypeCheck<T> {
+  let check = compiled.get(schema);
+  if (!check) compiled.set(schema, (check = TypeCompiler.Compile(schema)));
+  return check as TypeCheck<T>;
+}
+
+/** Virtual hosts and pools that passed every check (schema, regular expressions). */
+const validPieces = new WeakSet<object>();
 
 export class ConfigValidationError extends Error {
   constructor(
@@ -41,9 +75,10 @@ function mostSpecific(errors: Iterable<ValueError>): ValueError | undefined {
   return best;
 }
 
-function fail(check: TypeCheck<TSchema>, value: unknown): never {
-  const e = mostSpecific(check.Errors(value));
-  if (!e) throw new ConfigValidationError('', 'invalid document');
+function fail(check: TypeCheck<TSchema>, value: unknown, at = ''): never {
+  const found = mostSpecific(check.Errors(value));
+  if (!found) throw new ConfigValidationError(at, 'invalid document');
+  const e = { ...found, path: at + found.path };
   if (e.type === ValueErrorType.ObjectAdditionalProperties || e.message === 'Unexpected property') {
     const at = e.path.lastIndexOf('/');
     throw new ConfigValidationError(e.path.slice(0, at), `unknown field "${e.path.slice(at + 1)}"`);
@@ -55,7 +90,31 @@ function fail(check: TypeCheck<TSchema>, value: unknown): never {
   throw new ConfigValidationError(e.path, e.message.charAt(0).toLowerCase() + e.message.slice(1));
 }
 
-/** Semantic checks the schema cannot express: names that must be unique or must resolve. */
+/** Checks one virtual host (schema, then what the schema cannot express) unless it passed before. */
+function checkVirtualHost(vhost: unknown, at: string): void {
+  if (typeof vhost === 'object' && vhost !== null && validPieces.has(vhost)) return;
+  const check = checker(VirtualHost);
+  if (!check.Check(vhost)) fail(check, vhost, at);
+  vhost.routes.forEach((route, ri) => checkRegexes(route, `${at}/routes/${ri}`));
+  validPieces.add(vhost);
+}
+
+function checkPool(pool: unknown, at: string): void {
+  if (typeof pool === 'object' && pool !== null && validPieces.has(pool)) return;
+  const check = checker(Pool);
+  if (!check.Check(pool)) fail(check, pool, at);
+  validPieces.add(pool);
+}
+
+/** Schema checks of a whole document, piece by piece, in document order. */
+function checkDocument(body: unknown): asserts body is RouterConfig {
+  const outline = checker(ConfigOutline);
+  if (!outline.Check(body)) fail(outline, body);
+  body.listeners.forEach((l, li) => l.virtualHosts.forEach((v, vi) => checkVirtualHost(v, `/listeners/${li}/virtualHosts/${vi}`)));
+  body.pools.forEach((p, pi) => checkPool(p, `/pools/${pi}`));
+}
+
+/** Semantic checks across pieces: names that must be unique or must resolve. */
 function checkReferences(config: RouterConfig): void {
   const pools = new Set<string>();
   config.pools.forEach((pool, i) => {
@@ -63,28 +122,32 @@ function checkReferences(config: RouterConfig): void {
     pools.add(pool.name);
   });
   const bound = new Set<string>();
+  const listenerNames = new Set<string>();
   config.listeners.forEach((listener, li) => {
+    if (listenerNames.has(listener.name)) throw new ConfigValidationError(`/listeners/${li}/name`, `duplicate listener "${listener.name}"`);
+    listenerNames.add(listener.name);
     const key = `${listener.address ?? '0.0.0.0'}:${listener.port}`;
     if (bound.has(key)) throw new ConfigValidationError(`/listeners/${li}/port`, `two listeners bind ${key}`);
     bound.add(key);
     if (listener.protocol === 'HTTPS' && !listener.tls) {
       throw new ConfigValidationError(`/listeners/${li}/tls`, 'HTTPS listener needs tls.certificates');
     }
-    listener.virtualHosts.forEach((vhost, vi) => {
-      vhost.routes.forEach((route, ri) => {
-        const at = `/listeners/${li}/virtualHosts/${vi}/routes/${ri}`;
-        route.backends.forEach((b, bi) => {
-          if (b.pool !== undefined && !pools.has(b.pool)) {
-            throw new ConfigValidationError(`${at}/backends/${bi}/pool`, `unknown pool "${b.pool}"`);
-          }
-        });
-        route.filters?.forEach((f, fi) => {
-          if (f.type === 'RequestMirror' && !pools.has(f.requestMirror.pool)) {
-            throw new ConfigValidationError(`${at}/filters/${fi}/requestMirror/pool`, `unknown pool "${f.requestMirror.pool}"`);
-          }
-        });
-        checkRegexes(route, at);
-      });
+    listener.virtualHosts.forEach((vhost, vi) => checkPoolReferences(vhost, pools, `/listeners/${li}/virtualHosts/${vi}`));
+  });
+}
+
+function checkPoolReferences(vhost: VirtualHostConfig, pools: ReadonlySet<string>, vhostAt: string): void {
+  vhost.routes.forEach((route, ri) => {
+    const at = `${vhostAt}/routes/${ri}`;
+    route.backends.forEach((b, bi) => {
+      if (b.pool !== undefined && !pools.has(b.pool)) {
+        throw new ConfigValidationError(`${at}/backends/${bi}/pool`, `unknown pool "${b.pool}"`);
+      }
+    });
+    route.filters?.forEach((f, fi) => {
+      if (f.type === 'RequestMirror' && !pools.has(f.requestMirror.pool)) {
+        throw new ConfigValidationError(`${at}/filters/${fi}/requestMirror/pool`, `unknown pool "${f.requestMirror.pool}"`);
+      }
     });
   });
 }
@@ -106,10 +169,27 @@ function checkRegexes(route: RouterConfig['listeners'][number]['virtualHosts'][n
 
 /** Validates a full config document and returns it with its version set. Throws ConfigValidationError. */
 export function parseRouterConfig(body: unknown): RouterConfig {
-  const check = checkRouterConfig();
-  if (!check.Check(body)) fail(check, body);
+  checkDocument(body);
   checkReferences(body);
   return withVersion(body);
+}
+
+/**
+ * Validates a delta (PATCH /config) and returns the document it makes of `base`. Throws
+ * ConfigValidationError for a bad body, ConfigDeltaMismatchError when it does not fit `base` or the
+ * result does not hash to the version it claims (the sender should then send the whole config).
+ */
+export function parseConfigDelta(base: RouterConfig, body: unknown): RouterConfig {
+  const check = checker(ConfigDeltaSchema);
+  if (!check.Check(body)) fail(check, body);
+  const delta: ConfigDelta = body;
+  delta.virtualHosts?.forEach((e, i) => checkVirtualHost(e.virtualHost, `/virtualHosts/${i}/virtualHost`));
+  delta.pools?.forEach((p, i) => checkPool(p, `/pools/${i}`));
+  const config = applyConfigDelta(base, delta);
+  checkReferences(config);
+  const version = configVersion(config);
+  if (version !== delta.version) throw new ConfigDeltaMismatchError(`the delta makes version ${version} of version ${delta.baseVersion}, not ${delta.version}`);
+  return config;
 }
 
 /** True when the body looks like the original design's simple format (routes/pools/default_pool). */
@@ -120,7 +200,7 @@ export function isSimpleConfig(body: unknown): boolean {
 /** Accepts either format (PUT /config); the simple one maps onto one HTTP listener. */
 export function parseAnyConfig(body: unknown, defaults: SimpleConfigDefaults): RouterConfig {
   if (!isSimpleConfig(body)) return parseRouterConfig(body);
-  const check = checkSimpleConfig();
+  const check = checker(SimpleConfigSchema);
   if (!check.Check(body)) fail(check, body);
   return parseRouterConfig(fromSimpleConfig(body, defaults));
 }

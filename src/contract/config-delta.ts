@@ -1,0 +1,149 @@
+/**
+ * Config deltas: what changed between two versions of a router config, as whole virtual hosts and
+ * pools replaced or removed by name (and the listener list when it changed). The control plane diffs
+ * the config it translated against the one a router holds; the router applies the delta to its own
+ * copy. Pieces that did not change stay the same objects, so hashing, validating and compiling the
+ * result costs only what changed.
+ *
+ * Both functions are pure. A name that is new to a list is inserted at its sorted position (the
+ * control plane's documents are sorted by name); whatever the order, the receiver verifies that the
+ * result hashes to the delta's version.
+ */
+import { configVersion, listenerHeader, pieceHash, canonicalJson } from './config-version.js';
+import type { ConfigDelta, ListenerConfig, PoolConfig, RouterConfig, VirtualHostConfig } from './router-config.schema.js';
+
+/** A delta that cannot be applied to the document it was sent for (the sender should send it whole). */
+export class ConfigDeltaMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigDeltaMismatchError';
+  }
+}
+
+const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** `items` with `upserts` replacing same-named items in place, new names merged in sorted, `removed` dropped. */
+function mergeByName<T extends { name: string }>(items: readonly T[], upserts: readonly T[], removed: ReadonlySet<string>): T[] {
+  const replacements = new Map(upserts.map((u) => [u.name, u]));
+  const kept: T[] = [];
+  for (const item of items) {
+    if (removed.has(item.name)) continue;
+    const replacement = replacements.get(item.name);
+    if (replacement) replacements.delete(item.name);
+    kept.push(replacement ?? item);
+  }
+  if (replacements.size === 0) return kept;
+  const added = [...replacements.values()].sort(byName);
+  const out: T[] = [];
+  let a = 0;
+  for (const item of kept) {
+    while (a < added.length && byName(added[a]!, item) < 0) out.push(added[a++]!);
+    out.push(item);
+  }
+  while (a < added.length) out.push(added[a++]!);
+  return out;
+}
+
+function groupByListener<T>(entries: readonly T[] | undefined, listenerOf: (e: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const e of entries ?? []) {
+    const list = out.get(listenerOf(e));
+    if (list) list.push(e);
+    else out.set(listenerOf(e), [e]);
+  }
+  return out;
+}
+
+function rejectDuplicates(names: readonly string[], what: string): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw new ConfigDeltaMismatchError(`${what} "${n}" appears twice in the delta`);
+    seen.add(n);
+  }
+}
+
+/**
+ * The document `delta` describes, built on `base` (which must be at delta.baseVersion). Throws
+ * ConfigDeltaMismatchError when the delta names a listener the result does not have. The result
+ * carries delta.version; call configVersion() on it to check that claim.
+ */
+export function applyConfigDelta(base: RouterConfig, delta: ConfigDelta): RouterConfig {
+  if (base.version !== delta.baseVersion) {
+    throw new ConfigDeltaMismatchError(`delta is based on version ${delta.baseVersion}, the live config is ${base.version ?? 'unversioned'}`);
+  }
+  const upserts = groupByListener(delta.virtualHosts, (e) => e.listener);
+  const removals = groupByListener(delta.removedVirtualHosts, (e) => e.listener);
+  const oldListeners = new Map(base.listeners.map((l) => [l.name, l]));
+  const headers = delta.listeners ?? base.listeners.map(listenerHeader);
+  const names = new Set(headers.map((h) => h.name));
+  for (const name of [...upserts.keys(), ...removals.keys()]) {
+    if (!names.has(name)) throw new ConfigDeltaMismatchError(`delta changes virtual hosts of listener "${name}", which the config does not have`);
+  }
+  const listeners: ListenerConfig[] = headers.map((header) => {
+    const old = oldListeners.get(header.name);
+    const ups = upserts.get(header.name)?.map((e) => e.virtualHost) ?? [];
+    const rms = removals.get(header.name)?.map((e) => e.name) ?? [];
+    if (old && !delta.listeners && ups.length === 0 && rms.length === 0) return old;
+    rejectDuplicates(ups.map((v) => v.name), 'virtual host');
+    const virtualHosts = ups.length || rms.length ? mergeByName(old?.virtualHosts ?? [], ups, new Set(rms)) : (old?.virtualHosts ?? []);
+    return { ...header, virtualHosts };
+  });
+  let pools = base.pools;
+  if (delta.pools?.length || delta.removedPools?.length) {
+    rejectDuplicates((delta.pools ?? []).map((p) => p.name), 'pool');
+    pools = mergeByName(base.pools, delta.pools ?? [], new Set(delta.removedPools));
+  }
+  return { version: delta.version, listeners, pools };
+}
+
+/** Upserted and removed items of one named list (identity first, content hash when objects differ). */
+function diffByName<T extends { name: string }>(before: readonly T[], after: readonly T[]): { upserts: T[]; removed: string[] } {
+  const old = new Map(before.map((item) => [item.name, item]));
+  const upserts: T[] = [];
+  for (const item of after) {
+    const previous = old.get(item.name);
+    old.delete(item.name);
+    if (previous === item || (previous !== undefined && pieceHash(previous) === pieceHash(item))) continue;
+    upserts.push(item);
+  }
+  return { upserts, removed: [...old.keys()] };
+}
+
+function sameListenerHeaders(a: readonly ListenerConfig[], b: readonly ListenerConfig[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((l, i) => l === b[i] || canonicalJson(listenerHeader(l)) === canonicalJson(listenerHeader(b[i]!)));
+}
+
+/**
+ * The delta that turns `before` into `after` (both versioned), or undefined when there is none that
+ * reproduces `after` exactly (then send the whole document). Cheap when `after` reuses `before`'s
+ * unchanged virtual hosts and pools as the same objects, as the translator's output does.
+ */
+export function diffConfigs(before: RouterConfig, after: RouterConfig): ConfigDelta | undefined {
+  if (!before.version || !after.version) return undefined;
+  const delta: ConfigDelta = { baseVersion: before.version, version: after.version };
+  if (!sameListenerHeaders(before.listeners, after.listeners)) delta.listeners = after.listeners.map(listenerHeader);
+  const oldListeners = new Map(before.listeners.map((l) => [l.name, l]));
+  const virtualHosts: NonNullable<ConfigDelta['virtualHosts']> = [];
+  const removedVirtualHosts: NonNullable<ConfigDelta['removedVirtualHosts']> = [];
+  for (const l of after.listeners) {
+    const old: readonly VirtualHostConfig[] = oldListeners.get(l.name)?.virtualHosts ?? [];
+    if (old === l.virtualHosts) continue;
+    const { upserts, removed } = diffByName(old, l.virtualHosts);
+    for (const v of upserts) virtualHosts.push({ listener: l.name, virtualHost: v });
+    for (const name of removed) removedVirtualHosts.push({ listener: l.name, name });
+  }
+  if (virtualHosts.length) delta.virtualHosts = virtualHosts;
+  if (removedVirtualHosts.length) delta.removedVirtualHosts = removedVirtualHosts;
+  const pools = diffByName<PoolConfig>(before.pools, after.pools);
+  if (pools.upserts.length) delta.pools = pools.upserts;
+  if (pools.removed.length) delta.removedPools = pools.removed;
+  // The receiver merges new names in sorted order; make sure that reproduces `after` exactly.
+  if (configVersion(applyConfigDelta(before, delta)) !== configVersion(after)) return undefined;
+  return delta;
+}
+
+/** How big a delta is, for logs and metrics. */
+export function deltaSize(delta: ConfigDelta): number {
+  return (delta.virtualHosts?.length ?? 0) + (delta.removedVirtualHosts?.length ?? 0) + (delta.pools?.length ?? 0) + (delta.removedPools?.length ?? 0) + (delta.listeners ? 1 : 0);
+}
