@@ -6,8 +6,21 @@
 import { canonicalJson } from '../contract/config-version.js';
 import { withoutTransitionTimes } from '../translator/translation.service.js';
 
+/**
+ * Remembered per status object: the translator hands back the same desired-status objects while
+ * nothing changed and the informer replaces an object when it changes, so a pass over thousands of
+ * statuses costs lookups, not serializations.
+ */
+const canons = new WeakMap<object, string>();
+
 export function statusCanon(status: unknown): string {
-  return canonicalJson(withoutTransitionTimes(status ?? {}));
+  if (typeof status !== 'object' || status === null) return canonicalJson(withoutTransitionTimes(status ?? {}));
+  let canon = canons.get(status);
+  if (canon === undefined) {
+    canon = canonicalJson(withoutTransitionTimes(status));
+    canons.set(status, canon);
+  }
+  return canon;
 }
 
 /**

@@ -8,13 +8,15 @@ import { BackendResolver } from './backends/backends.js';
 import { EPOCH } from './conditions.js';
 import { evaluateGateway, reviewGatewayAcceptance, type GatewayState } from './gateway/gateway.js';
 import { gatewayStatus } from './gateway/gateway-status.js';
-import type { ListenerState } from './gateway/listeners.js';
+import { isProgrammable } from './gateway/listeners.js';
 import { evaluateGatewayClasses, gatewayClassStatus } from './gatewayclass.js';
 import { attachRoute } from './httproute/attachment.js';
 import { httpRouteStatus, routeAccepted } from './httproute/route-status.js';
 import { translateRules } from './httproute/rules.js';
 import { byKey, compareStrings, indexByKey, objectKey, sorted, sortedByAgeThenKey } from './objects.js';
 import { ReferenceGrants } from './reference-grants.js';
+import { TranslationMemo, type RouteOutcome } from './translation-memo.js';
+import { parentRefKey, type ParentResult } from './httproute/attachment.js';
 import { RouterConfigBuilder } from './router-config.js';
 import type { ObjectStatus, ResourceSnapshot, TranslationResult, TranslatorOptions } from './translator.types.js';
 
@@ -26,8 +28,48 @@ function byStatusKey(a: ObjectStatus, b: ObjectStatus): number {
   return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || compareStrings(a.namespace ?? '', b.namespace ?? '') || compareStrings(a.name, b.name);
 }
 
-export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions): TranslationResult {
+/** What a route's status depends on in its parents' evaluation (the parents themselves are rebuilt each time). */
+function parentsSignature(parents: readonly ParentResult[]): string {
+  let out = '';
+  for (const p of parents) out += `${parentRefKey(p.parentRef)}|${p.accepted.ok}|${p.accepted.reason}|${p.accepted.message}\n`;
+  return out;
+}
+
+/**
+ * What routes read from the evaluated Gateways and namespaces, as one string: when it is unchanged,
+ * each unchanged route attaches and places exactly as before (see TranslationMemo.contextEpoch).
+ */
+function routingContext(gateways: readonly GatewayState[], snapshot: ResourceSnapshot, memo: TranslationMemo): string {
+  const projection = gateways.map((g) => ({
+    key: g.key,
+    accepted: g.accepted.ok,
+    bind: g.bind,
+    listeners: g.listeners.map((l) => ({
+      name: l.name,
+      port: l.port,
+      protocol: l.protocol,
+      hostname: l.hostname,
+      allowedRoutes: l.spec?.allowedRoutes,
+      kinds: l.supportedKinds,
+      conflicted: !!l.conflicted,
+      programmable: isProgrammable(l),
+    })),
+  }));
+  // Namespace labels (allowedRoutes selectors) and the backends rules resolve against: the provider
+  // keeps each kind's list the same array until one of its objects changes.
+  return `${memo.identity(snapshot.namespaces)}/${memo.identity(snapshot.services)}/${memo.identity(snapshot.referenceGrants)}/${JSON.stringify(projection)}`;
+}
+
+/**
+ * `memo` (optional) carries work over from the previous call: the result is the same, only cheaper
+ * when few routes changed (see TranslationMemo).
+ */
+export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions, memo: TranslationMemo = new TranslationMemo()): TranslationResult {
+  memo.begin();
   const now = options.now ?? EPOCH;
+  // Rules resolve backendRefs against Services and ReferenceGrants; the provider keeps each kind's list
+  // the same array until an object of that kind changes.
+  const backendInputs = [snapshot.services, snapshot.referenceGrants];
   const grants = new ReferenceGrants(sorted(snapshot.referenceGrants, byKey));
   const secrets = indexByKey(snapshot.secrets);
   const services = indexByKey(snapshot.services);
@@ -53,22 +95,38 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
   builder.addGateways(gateways);
   for (const g of gateways) reviewGatewayAcceptance(g);
   const gatewaysByKey = new Map(gateways.map((g) => [g.key, g]));
+  const listeners = gateways.flatMap((g) => g.listeners);
+  const listenerIndex = new Map(listeners.map((l, i) => [l, i]));
+  const epoch = memo.contextEpoch(routingContext(gateways, snapshot, memo));
 
   // HTTPRoutes, oldest first: that order is the tie-break between equally specific matches.
   for (const route of sortedByAgeThenKey(snapshot.httpRoutes)) {
-    const parents = attachRoute(route, gatewaysByKey, namespaces);
-    const translated = translateRules(route, backends);
-    const attachedTo = new Set<ListenerState>();
-    for (const parent of parents) {
-      if (!routeAccepted(parent, translated).ok) continue;
-      builder.placeRoute(translated, parent.attachments);
-      for (const a of parent.attachments) attachedTo.add(a.listener);
+    let outcome = memo.outcomeOf(route, epoch);
+    if (!outcome) {
+      const key = objectKey(route);
+      const parents = attachRoute(route, gatewaysByKey, namespaces);
+      const rules = memo.rulesOf(key, route, backendInputs, () => translateRules(route, backends));
+      const translated = rules.translated;
+      const placements: RouteOutcome['placements'] = [];
+      const attachedTo = new Set<number>();
+      for (const parent of parents) {
+        if (!routeAccepted(parent, translated).ok) continue;
+        placements.push(parent.attachments.map((a) => [listenerIndex.get(a.listener)!, a.hostnames]));
+        for (const a of parent.attachments) attachedTo.add(listenerIndex.get(a.listener)!);
+      }
+      const status = memo.statusOf(route, translated, parentsSignature(parents), () => httpRouteStatus(route, parents, translated, options.controllerName, now));
+      outcome = { epoch, rules, placements, attachedTo: [...attachedTo], status };
+      memo.remember(route, outcome);
     }
-    for (const l of attachedTo) l.attachedRoutes++;
-    const status = httpRouteStatus(route, parents, translated, options.controllerName, now);
-    if (status) statuses.push(status);
+    for (const placement of outcome.placements) {
+      builder.placeRoute(outcome.rules.translated, placement.map(([i, hostnames]) => ({ listener: listeners[i]!, hostnames })));
+    }
+    for (const i of outcome.attachedTo) listeners[i]!.attachedRoutes++;
+    if (outcome.status) statuses.push(outcome.status);
   }
 
   for (const g of gateways) statuses.push(gatewayStatus(g, now));
-  return { config: builder.build(), statuses: statuses.sort(byStatusKey) };
+  const config = memo.intern(builder.build());
+  memo.commit();
+  return { config, statuses: statuses.sort(byStatusKey) };
 }

@@ -15,16 +15,14 @@ import { ConfigValidationError, parseRouterConfig } from '../contract/validate-c
 import { Coalescer } from '../pipeline/coalescer.js';
 import { CONFIG_TRANSLATED, RESOURCES_CHANGED, type ConfigTranslatedEvent, type ResourcesChangedEvent } from '../pipeline/pipeline.events.js';
 import type { ObjectStatus, ResourceSnapshot, TranslationResult, TranslatorOptions } from './translator.types.js';
+import { TranslationMemo } from './translation-memo.js';
 
 /** Injection token of the pure translate function (the module provides the real one). */
 export const TRANSLATE_FN = Symbol('serval.translate');
-export type TranslateFn = (snapshot: ResourceSnapshot, options: TranslatorOptions) => TranslationResult;
+export type TranslateFn = (snapshot: ResourceSnapshot, options: TranslatorOptions, memo?: TranslationMemo) => TranslationResult;
 
 export const RECONCILE_TOTAL = 'serval_reconcile_total';
 export const RECONCILE_DURATION = 'serval_reconcile_duration_seconds';
-
-/** A steady stream of changes still gets translated at least this often (in debounce periods). */
-const MAX_WAIT_FACTOR = 10;
 
 export function translatorOptions(
   settings: Pick<Settings, 'controllerName' | 'gatewayAddresses' | 'gatewayPublicAddress'> & Partial<Pick<Settings, 'gatewayService'>>,
@@ -47,6 +45,13 @@ export function statusesKey(statuses: ObjectStatus[]): string {
   return JSON.stringify(statuses, (key, value: unknown) => (key === 'lastTransitionTime' ? undefined : value));
 }
 
+/** Whether two status lists say the same; statuses the memo carried over are the same objects, so this is cheap. */
+export function sameStatuses(a: readonly ObjectStatus[], b: readonly ObjectStatus[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && statusesKey([a[i]!]) !== statusesKey([b[i]!])) return false;
+  return true;
+}
+
 export function withoutTransitionTimes(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutTransitionTimes);
   if (value && typeof value === 'object') {
@@ -63,7 +68,8 @@ export class TranslationService implements OnModuleDestroy {
   private snapshot: ResourceSnapshot | undefined;
   private changedKinds = new Set<string>();
   private lastVersion: string | undefined;
-  private lastStatusesKey: string | undefined;
+  private lastStatuses: ObjectStatus[] | undefined;
+  private readonly memo = new TranslationMemo();
   private latest: ConfigTranslatedEvent | undefined;
   private translations = 0;
 
@@ -75,8 +81,11 @@ export class TranslationService implements OnModuleDestroy {
     @InjectMetric(RECONCILE_DURATION) private readonly reconcileDuration: Histogram,
   ) {
     this.options = translatorOptions(settings);
-    const quietMs = settings.debounce;
-    this.coalescer = new Coalescer({ quietMs, maxWaitMs: Math.max(quietMs * MAX_WAIT_FACTOR, 100) }, () => this.reconcile(), (err) =>
+    // A batching window, not a quiet period: changes that arrive within --debounce of the first one are
+    // translated together, and a steady stream of writes (many controllers, CI applying manifests) is
+    // never held back waiting for a pause. Changes that arrive during a translation all go in the next.
+    const windowMs = settings.debounce;
+    this.coalescer = new Coalescer({ quietMs: windowMs, maxWaitMs: windowMs }, () => this.reconcile(), (err) =>
       this.log.error({ err }, 'translation failed'),
     );
   }
@@ -119,7 +128,7 @@ export class TranslationService implements OnModuleDestroy {
     try {
       // Conditions that change get this time; unchanged ones keep theirs (the translator itself reads no clock).
       const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      const result = this.translate(snapshot, { ...this.options, now });
+      const result = this.translate(snapshot, { ...this.options, now }, this.memo);
       // The version is ours to compute: a content hash of what is actually sent.
       const { version: _ignored, ...content } = result.config;
       config = parseRouterConfig(content);
@@ -136,13 +145,12 @@ export class TranslationService implements OnModuleDestroy {
     }
     this.reconcileTotal.inc({ result: 'ok' });
     stopTimer();
-    const key = statusesKey(statuses);
-    if (config.version === this.lastVersion && key === this.lastStatusesKey) {
+    if (config.version === this.lastVersion && this.lastStatuses && sameStatuses(this.lastStatuses, statuses)) {
       this.log.debug({ changedKinds: kinds }, 'resources changed; config and statuses unchanged');
       return;
     }
     this.lastVersion = config.version;
-    this.lastStatusesKey = key;
+    this.lastStatuses = statuses;
     this.latest = { config, statuses };
     this.log.log({ version: config.version, listeners: config.listeners.length, pools: config.pools.length, changedKinds: kinds }, `config ${config.version} translated`);
     this.events.emit(CONFIG_TRANSLATED, this.latest);

@@ -1,0 +1,159 @@
+/**
+ * What one translation can reuse from the previous one, so a change to one HTTPRoute among thousands
+ * costs about that route. The translation stays a pure function of its inputs: everything reused here
+ * is looked up by the inputs it was computed from (object identity, uid+generation for a route's spec,
+ * or the serialized routing context), and the output equals a fresh translation's, except that
+ * unchanged pieces of the router config are the previous config's very objects (which lets hashing,
+ * validation, diffing and the router's compiler skip them).
+ */
+import type { PoolConfig, RouterConfig, VirtualHostConfig } from '../contract/router-config.schema.js';
+import { pieceHash } from '../contract/config-version.js';
+import type { TranslatedRoute } from './httproute/rules.js';
+import type { KubeObject, ObjectStatus } from './translator.types.js';
+
+interface RulesEntry {
+  spec: unknown;
+  backendInputs: readonly unknown[];
+  translated: TranslatedRoute;
+  /** The translation that last used it (entries of deleted routes are dropped). */
+  seen: number;
+}
+
+interface StatusEntry {
+  translated: TranslatedRoute;
+  parents: string;
+  status: ObjectStatus | undefined;
+}
+
+/**
+ * A route's whole contribution to one translation, valid while the route object and the routing
+ * context (its epoch) stay the same: the listeners it attaches to are kept as indexes into the
+ * translation's listener list, which the same context lays out the same way.
+ */
+export interface RouteOutcome {
+  epoch: number;
+  rules: RulesEntry;
+  /** Per accepted parent: [listener index, effective hostnames] of each attachment. */
+  placements: [number, string[]][][];
+  /** Indexes of the listeners whose attachedRoutes count this route adds to. */
+  attachedTo: number[];
+  status: ObjectStatus | undefined;
+}
+
+/** A route's spec, as a token that changes when the spec does (status writes do not change it). */
+function specToken(route: KubeObject): unknown {
+  const { uid, generation } = route.metadata;
+  return uid && generation !== undefined ? `${uid}/${generation}` : route;
+}
+
+const sameItems = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export class TranslationMemo {
+  private translation = 0;
+  private readonly rules = new Map<string, RulesEntry>();
+  private readonly statuses = new WeakMap<KubeObject, StatusEntry>();
+  private readonly outcomes = new WeakMap<KubeObject, RouteOutcome>();
+  private readonly ids = new WeakMap<object, number>();
+  private nextId = 0;
+  private context = '';
+  private epoch = 0;
+  private vhosts = new Map<string, Map<string, VirtualHostConfig>>();
+  private pools = new Map<string, PoolConfig>();
+
+  /** Starts a translation. */
+  begin(): void {
+    this.translation++;
+  }
+
+  /** A number that stands for one object (a list the provider keeps while its kind is unchanged). */
+  identity(object: object): number {
+    let id = this.ids.get(object);
+    if (id === undefined) this.ids.set(object, (id = ++this.nextId));
+    return id;
+  }
+
+  /**
+   * The epoch of a routing context: everything a route's attachment and placement read other than
+   * the route itself, serialized (Gateways are few). A new context starts a new epoch.
+   */
+  contextEpoch(context: string): number {
+    if (context !== this.context) {
+      this.context = context;
+      this.epoch++;
+    }
+    return this.epoch;
+  }
+
+  /** What the route contributed last time, if neither it nor the context changed since. */
+  outcomeOf(route: KubeObject, epoch: number): RouteOutcome | undefined {
+    const outcome = this.outcomes.get(route);
+    if (outcome?.epoch !== epoch) return undefined;
+    outcome.rules.seen = this.translation;
+    return outcome;
+  }
+
+  remember(route: KubeObject, outcome: RouteOutcome): void {
+    this.outcomes.set(route, outcome);
+  }
+
+  /** A route's translated rules, computed again only when its spec or the backend inputs changed. */
+  rulesOf(key: string, route: KubeObject, backendInputs: readonly unknown[], compute: () => TranslatedRoute): RulesEntry {
+    const spec = specToken(route);
+    let entry = this.rules.get(key);
+    if (!entry || entry.spec !== spec || !sameItems(entry.backendInputs, backendInputs)) {
+      entry = { spec, backendInputs, translated: compute(), seen: 0 };
+      this.rules.set(key, entry);
+    }
+    entry.seen = this.translation;
+    return entry;
+  }
+
+  /** A route's status, computed again only when the route object, its rules or its parents' verdicts changed. */
+  statusOf(route: KubeObject, translated: TranslatedRoute, parents: string, compute: () => ObjectStatus | undefined): ObjectStatus | undefined {
+    const hit = this.statuses.get(route);
+    if (hit && hit.translated === translated && hit.parents === parents) return hit.status;
+    const status = compute();
+    this.statuses.set(route, { translated, parents, status });
+    return status;
+  }
+
+  /**
+   * The config with every virtual host and pool that equals the previous translation's replaced by
+   * that previous object. Virtual hosts compare by their route objects (kept by rulesOf), pools by
+   * content hash (they are few and small).
+   */
+  intern(config: RouterConfig): RouterConfig {
+    const vhosts = new Map<string, Map<string, VirtualHostConfig>>();
+    const listeners = config.listeners.map((l) => {
+      const before = this.vhosts.get(l.name);
+      const now = new Map<string, VirtualHostConfig>();
+      vhosts.set(l.name, now);
+      const virtualHosts = l.virtualHosts.map((v) => {
+        const previous = before?.get(v.name);
+        const kept = previous && sameVirtualHost(previous, v) ? previous : v;
+        now.set(v.name, kept);
+        return kept;
+      });
+      return { ...l, virtualHosts };
+    });
+    const pools = new Map<string, PoolConfig>();
+    const poolList = config.pools.map((p) => {
+      const previous = this.pools.get(p.name);
+      const kept = previous && pieceHash(previous) === pieceHash(p) ? previous : p;
+      pools.set(p.name, kept);
+      return kept;
+    });
+    this.vhosts = vhosts;
+    this.pools = pools;
+    return { ...config, listeners, pools: poolList };
+  }
+
+  /** Ends a translation: rules of routes it did not see (deleted) are dropped. */
+  commit(): void {
+    for (const [key, entry] of this.rules) if (entry.seen !== this.translation) this.rules.delete(key);
+  }
+}
+
+function sameVirtualHost(a: VirtualHostConfig, b: VirtualHostConfig): boolean {
+  return a.name === b.name && a.scope === b.scope && sameItems(a.hostnames, b.hostnames) && sameItems(a.routes, b.routes);
+}
