@@ -12,6 +12,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import { SETTINGS_TOKEN } from '../config/settings.module.js';
 import type { Settings } from '../config/settings.schema.js';
+import { diffConfigs, deltaSize } from '../contract/config-delta.js';
 import type { RouterConfig } from '../contract/router-config.schema.js';
 import {
   CONFIG_PUBLISHED,
@@ -24,7 +25,7 @@ import {
   type LeadershipChangedEvent,
   type ResourcesChangedEvent,
 } from '../pipeline/pipeline.events.js';
-import { PushError, RouterAdminClient } from './router-admin-client.js';
+import { PushError, RouterAdminClient, type PushResult } from './router-admin-client.js';
 import { parseServiceRef, parseUrlList, serviceEndpointUrls, type ServiceRef } from './replica-targets.js';
 
 export const PUSH_ATTEMPTS_TOTAL = 'serval_push_attempts_total';
@@ -35,6 +36,8 @@ interface Replica {
   url: string;
   /** Version the replica is known to serve; undefined: unknown (ask before pushing). */
   acked: string | undefined;
+  /** The document of the version it last acknowledged from us: the base of the next delta. */
+  base: RouterConfig | undefined;
   /** Version it refused (4xx): not re-pushed until the config changes or a reload. */
   rejected: string | undefined;
   busy: boolean;
@@ -156,7 +159,7 @@ export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
   }
 
   private addReplica(url: string): Replica {
-    const replica: Replica = { url, acked: undefined, rejected: undefined, busy: false, again: false, force: false };
+    const replica: Replica = { url, acked: undefined, base: undefined, rejected: undefined, busy: false, again: false, force: false };
     this.replicas.set(url, replica);
     this.inSync.set({ replica: url }, 0);
     return replica;
@@ -206,15 +209,17 @@ export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
     }
     replica.force = false;
     try {
-      const result = await this.client.push(replica.url, config, this.abort.signal);
+      const result: PushResult & { delta?: number } = (await this.pushDelta(replica, config)) ?? (await this.client.push(replica.url, config, this.abort.signal));
       replica.acked = result.version;
+      replica.base = result.version === config.version ? config : undefined;
       replica.rejected = undefined;
-      this.log.log({ replica: replica.url, version: result.version, attempts: result.attempts }, `config ${result.version} pushed to ${replica.url}`);
+      this.log.log({ replica: replica.url, version: result.version, attempts: result.attempts, delta: result.delta }, `config ${result.version} pushed to ${replica.url}`);
       this.published(replica, result.version);
     } catch (err) {
       if (this.abort.signal.aborted) return;
       const e = err as PushError;
       replica.acked = undefined;
+      replica.base = undefined;
       if (e.rejected) replica.rejected = config.version;
       this.failuresTotal.inc({ replica: replica.url });
       this.inSync.set({ replica: replica.url }, 0);
@@ -222,6 +227,25 @@ export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
         { replica: replica.url, version: config.version, status: e.status, attempts: e.attempts },
         `push of config ${config.version} to ${replica.url} failed (${e.message}); the router keeps its last good config${e.rejected ? '' : ', retrying at the next version check'}`,
       );
+    }
+  }
+
+  /**
+   * Sends only what changed since the version the replica acknowledged, when we hold that document.
+   * Undefined when there is no delta to send or the router refused it (then the whole config goes).
+   */
+  private async pushDelta(replica: Replica, config: RouterConfig): Promise<(PushResult & { delta: number }) | undefined> {
+    const base = replica.base;
+    if (!base || base.version !== replica.acked) return undefined;
+    const delta = diffConfigs(base, config);
+    if (!delta) return undefined;
+    try {
+      return { ...(await this.client.pushDelta(replica.url, delta, this.abort.signal)), delta: deltaSize(delta) };
+    } catch (err) {
+      if (!(err instanceof PushError) || !err.rejected) throw err;
+      this.log.log({ replica: replica.url, status: err.status }, `delta refused by ${replica.url} (${err.message}); sending the whole config`);
+      replica.base = undefined;
+      return undefined;
     }
   }
 

@@ -1,9 +1,10 @@
 /**
- * HTTP client of one router's admin API (POST /routes/update, GET /config), on Node's built-in fetch.
+ * HTTP client of one router's admin API (POST /routes/update, PATCH /config, GET /config), on Node's
+ * built-in fetch.
  * Retries follow the original design: 3 attempts, 100 ms doubling, capped at 5 s. A router that rejects
  * the document (4xx) is not retried: the same document would be rejected again.
  */
-import type { RouterConfig } from '../contract/router-config.schema.js';
+import type { ConfigDelta, RouterConfig } from '../contract/router-config.schema.js';
 import { backoffDelay, sleep, type BackoffPolicy } from '../pipeline/backoff.js';
 
 export const PUSH_ATTEMPTS = 3;
@@ -87,23 +88,34 @@ export class RouterAdminClient {
   }
 
   /** POSTs the config to `${baseUrl}/routes/update`, retrying transient failures. Throws PushError. */
-  async push(baseUrl: string, config: RouterConfig, signal?: AbortSignal): Promise<PushResult> {
-    const body = JSON.stringify(config);
+  push(baseUrl: string, config: RouterConfig, signal?: AbortSignal): Promise<PushResult> {
+    return this.send(baseUrl, 'POST', 'routes/update', JSON.stringify(config), config.version, signal);
+  }
+
+  /**
+   * PATCHes `${baseUrl}/config` with a delta on the version the router serves. Throws PushError; a
+   * 412 means the router is not on delta.baseVersion (send the whole config instead).
+   */
+  pushDelta(baseUrl: string, delta: ConfigDelta, signal?: AbortSignal): Promise<PushResult> {
+    return this.send(baseUrl, 'PATCH', 'config', JSON.stringify(delta), delta.version, signal);
+  }
+
+  private async send(baseUrl: string, method: string, path: string, body: string, version: string | undefined, signal?: AbortSignal): Promise<PushResult> {
     let last: PushError | undefined;
     for (let attempt = 0; attempt < this.attempts; attempt++) {
       if (attempt > 0) await sleep(backoffDelay(this.backoff, attempt - 1), signal);
       if (signal?.aborted) break;
       this.options.onAttempt?.(baseUrl);
       try {
-        const res = await fetch(new URL('routes/update', withSlash(baseUrl)), {
-          method: 'POST',
+        const res = await fetch(new URL(path, withSlash(baseUrl)), {
+          method,
           headers: this.headers(true),
           body,
           signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(signal ? [signal] : [])]),
         });
         if (res.ok) {
           const answer = await res.json().catch(() => undefined);
-          return { version: reportedVersion(answer) ?? config.version ?? '', attempts: attempt + 1 };
+          return { version: reportedVersion(answer) ?? version ?? '', attempts: attempt + 1 };
         }
         last = new PushError(`router answered ${res.status}: ${await errorText(res)}`, res.status, attempt + 1);
         if (last.rejected) throw last;
