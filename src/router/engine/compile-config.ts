@@ -3,6 +3,13 @@
  * buckets, compiled regexes, header modifiers, weighted backend pickers, pools and TLS contexts.
  * Everything the per-request path needs is prepared here; nothing is compiled per request.
  * Throws ConfigValidationError (JSON path + reason) for what the schema cannot catch.
+ *
+ * Incremental: config documents are immutable and a delta keeps unchanged virtual hosts, pools and
+ * listeners as the same objects, so a compile given the previous compiled config reuses whatever
+ * it finds there by identity. A compiled virtual host is reused only while every pool it references
+ * compiles to the same CompiledPool; a listener's host index is rebuilt (cheap: one entry per
+ * hostname) whenever one of its virtual hosts changed. Pools are reused only from the live config,
+ * so every reused endpoint state is one the endpoint registry still holds.
  */
 import type {
   BackendFilterConfig,
@@ -10,8 +17,10 @@ import type {
   HeaderModifierConfig,
   ListenerConfig,
   PathModifierConfig,
+  PoolConfig,
   RouteConfig,
   RouterConfig,
+  VirtualHostConfig,
 } from '../../contract/router-config.schema.js';
 import { ConfigValidationError } from '../../contract/validate-config.js';
 import { compileCors, type CompiledCors } from './cors.js';
@@ -63,6 +72,13 @@ export interface CompiledRoute extends Matchable {
 
 export type ListenerProtocol = 'HTTP' | 'HTTPS';
 
+/** One virtual host's route table, with the pools it was compiled against. */
+export interface CompiledVirtualHost {
+  readonly routes: RouteIndex<CompiledRoute>;
+  /** Every pool its routes and mirrors name, as resolved at compile time: reusable while all still resolve the same. */
+  readonly pools: ReadonlyMap<string, CompiledPool>;
+}
+
 export interface CompiledListener {
   readonly name: string;
   /** "address|port": the identity of a bound socket across configs. */
@@ -82,23 +98,65 @@ export interface CompiledConfig {
   /** Every endpoint some pool uses (the registry forgets the others). */
   readonly endpoints: ReadonlySet<EndpointState>;
   readonly routeCount: number;
+  /** This config's compiled pieces by source object: what the next compile may reuse. */
+  readonly pieces: CompiledPieces;
+}
+
+export interface CompiledPieces {
+  readonly pools: ReadonlyMap<PoolConfig, CompiledPool>;
+  readonly listeners: ReadonlyMap<ListenerConfig, ListenerPiece>;
+  /** By the listener's `tls` object (its certificates), so a listener whose virtual hosts changed keeps its contexts. */
+  readonly tls: ReadonlyMap<object, CompiledTls>;
+}
+
+interface ListenerPiece {
+  readonly compiled: CompiledListener;
+  /** The compiled virtual hosts its host index was built from, in document order. */
+  readonly virtualHosts: readonly CompiledVirtualHost[];
+}
+
+const NO_PIECES: CompiledPieces = { pools: new Map(), listeners: new Map(), tls: new Map() };
+
+/** Pieces of the config being compiled, filled as it goes. */
+interface PieceSink {
+  pools: Map<PoolConfig, CompiledPool>;
+  listeners: Map<ListenerConfig, ListenerPiece>;
+  tls: Map<object, CompiledTls>;
 }
 
 export interface CompileContext {
   endpoints: EndpointRegistry;
   tls: SecureContextCache;
+  /**
+   * Compiled virtual hosts by source object, for the engine's lifetime (entries go with their
+   * configs). A hit is used only when its pools are the ones this compile resolves, so an entry
+   * from a config that never went live cannot leak stale pools or endpoint states. Absent: every
+   * virtual host is compiled.
+   */
+  virtualHosts?: WeakMap<VirtualHostConfig, CompiledVirtualHost>;
+}
+
+export function newCompileContext(endpoints: EndpointRegistry, tls: SecureContextCache): CompileContext {
+  return { endpoints, tls, virtualHosts: new WeakMap() };
 }
 
 export function listenerKey(address: string, port: number): string {
   return `${address}|${port}`;
 }
 
-export function compileConfig(config: RouterConfig, ctx: CompileContext): CompiledConfig {
+/**
+ * Compiles `config`; with `previous` (the live compiled config), pieces that are the same objects
+ * in both are reused instead of compiled again.
+ */
+export function compileConfig(config: RouterConfig, ctx: CompileContext, previous?: CompiledConfig): CompiledConfig {
+  const before = previous?.pieces ?? NO_PIECES;
+  const pieces: PieceSink = { pools: new Map(), listeners: new Map(), tls: new Map() };
   const pools = new Map<string, CompiledPool>();
   const endpoints = new Set<EndpointState>();
   config.pools.forEach((p, i) => {
     if (pools.has(p.name)) throw new ConfigValidationError(`/pools/${i}/name`, `duplicate pool "${p.name}"`);
-    const pool = compilePool(p, ctx.endpoints);
+    const pool = before.pools.get(p) ?? compilePool(p, ctx.endpoints);
+    pieces.pools.set(p, pool);
     pool.endpoints.forEach((e) => endpoints.add(e));
     pools.set(p.name, pool);
   });
@@ -106,7 +164,7 @@ export function compileConfig(config: RouterConfig, ctx: CompileContext): Compil
   const listeners = new Map<string, CompiledListener>();
   let routeCount = 0;
   config.listeners.forEach((l, li) => {
-    const compiled = compileListener(l, `/listeners/${li}`, pools, ctx);
+    const compiled = compileListener(l, `/listeners/${li}`, pools, ctx, before, pieces);
     if (listeners.has(compiled.key)) {
       throw new ConfigValidationError(`/listeners/${li}/port`, `two listeners bind ${compiled.address}:${compiled.port}`);
     }
@@ -114,27 +172,39 @@ export function compileConfig(config: RouterConfig, ctx: CompileContext): Compil
     for (const v of l.virtualHosts) routeCount += v.routes.length;
   });
   ctx.tls.sweep();
-  return { source: config, listeners, pools, endpoints, routeCount };
+  return { source: config, listeners, pools, endpoints, routeCount, pieces };
 }
 
-function compileListener(l: ListenerConfig, at: string, pools: ReadonlyMap<string, CompiledPool>, ctx: CompileContext): CompiledListener {
+function compileListener(
+  l: ListenerConfig,
+  at: string,
+  pools: ReadonlyMap<string, CompiledPool>,
+  ctx: CompileContext,
+  before: CompiledPieces,
+  pieces: PieceSink,
+): CompiledListener {
+  const vhosts = l.virtualHosts.map((vhost, vi) => {
+    const cached = ctx.virtualHosts?.get(vhost);
+    if (cached !== undefined && resolvesSame(cached, pools)) return cached;
+    const compiled = compileVirtualHost(vhost, `${at}/virtualHosts/${vi}`, pools);
+    ctx.virtualHosts?.set(vhost, compiled);
+    return compiled;
+  });
+
+  const tls = listenerTls(l, at, ctx, before, pieces);
+  const cached = before.listeners.get(l);
+  if (cached !== undefined && cached.compiled.tls === tls && sameItems(cached.virtualHosts, vhosts)) {
+    pieces.listeners.set(l, cached);
+    return cached.compiled;
+  }
+
   const address = l.address ?? '0.0.0.0';
   const hosts = new HostIndex<RouteIndex<CompiledRoute>>();
-  let order = 0;
   l.virtualHosts.forEach((vhost, vi) => {
-    const index = new RouteIndex<CompiledRoute>();
-    index.scope = vhost.scope;
-    vhost.routes.forEach((route, ri) => index.add(compileRoute(route, order++, `${at}/virtualHosts/${vi}/routes/${ri}`, pools)));
-    index.seal();
     const names = vhost.hostnames.length === 0 ? ['*'] : vhost.hostnames;
-    for (const name of names) hosts.add(name, index);
+    for (const name of names) hosts.add(name, vhosts[vi].routes);
   });
-  let tls: CompiledTls | undefined;
-  if (l.protocol === 'HTTPS') {
-    if (!l.tls) throw new ConfigValidationError(`${at}/tls`, 'HTTPS listener needs tls.certificates');
-    tls = compileTls(l.tls.certificates, ctx.tls, `${at}/tls/certificates`);
-  }
-  return {
+  const compiled: CompiledListener = {
     name: l.name,
     key: listenerKey(address, l.port),
     address,
@@ -144,9 +214,49 @@ function compileListener(l: ListenerConfig, at: string, pools: ReadonlyMap<strin
     hosts,
     tls,
   };
+  pieces.listeners.set(l, { compiled, virtualHosts: vhosts });
+  return compiled;
 }
 
-function compileRoute(route: RouteConfig, order: number, at: string, pools: ReadonlyMap<string, CompiledPool>): CompiledRoute {
+function listenerTls(l: ListenerConfig, at: string, ctx: CompileContext, before: CompiledPieces, pieces: PieceSink): CompiledTls | undefined {
+  if (l.protocol !== 'HTTPS') return undefined;
+  if (!l.tls) throw new ConfigValidationError(`${at}/tls`, 'HTTPS listener needs tls.certificates');
+  let tls = pieces.tls.get(l.tls) ?? before.tls.get(l.tls);
+  if (tls === undefined) tls = compileTls(l.tls.certificates, ctx.tls, `${at}/tls/certificates`);
+  else ctx.tls.keep(tls);
+  pieces.tls.set(l.tls, tls);
+  return tls;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** True while every pool the compiled virtual host references compiles to the same object. */
+function resolvesSame(vhost: CompiledVirtualHost, pools: ReadonlyMap<string, CompiledPool>): boolean {
+  for (const [name, pool] of vhost.pools) if (pools.get(name) !== pool) return false;
+  return true;
+}
+
+/** Route order is per virtual host: precedence ties are only ever broken inside one host's index. */
+function compileVirtualHost(vhost: VirtualHostConfig, at: string, pools: ReadonlyMap<string, CompiledPool>): CompiledVirtualHost {
+  const used = new Map<string, CompiledPool>();
+  const routes = new RouteIndex<CompiledRoute>();
+  routes.scope = vhost.scope;
+  vhost.routes.forEach((route, ri) => routes.add(compileRoute(route, ri, `${at}/routes/${ri}`, pools, used)));
+  routes.seal();
+  return { routes, pools: used };
+}
+
+function compileRoute(
+  route: RouteConfig,
+  order: number,
+  at: string,
+  pools: ReadonlyMap<string, CompiledPool>,
+  used: Map<string, CompiledPool>,
+): CompiledRoute {
   const match = compileRegexSafely(() => compileMatch(route.match, order), `${at}/match`);
   const requestMods: CompiledHeaderModifier[] = [];
   const responseMods: CompiledHeaderModifier[] = [];
@@ -181,6 +291,7 @@ function compileRoute(route: RouteConfig, order: number, at: string, pools: Read
       case 'RequestMirror': {
         const pool = pools.get(f.requestMirror.pool);
         if (!pool) throw new ConfigValidationError(`${fat}/requestMirror/pool`, `unknown pool "${f.requestMirror.pool}"`);
+        used.set(f.requestMirror.pool, pool);
         mirrors.push({ pool, percent: f.requestMirror.percent ?? 100 });
         break;
       }
@@ -198,6 +309,7 @@ function compileRoute(route: RouteConfig, order: number, at: string, pools: Read
     if (b.pool !== undefined) {
       pool = pools.get(b.pool);
       if (!pool) throw new ConfigValidationError(`${at}/backends/${bi}/pool`, `unknown pool "${b.pool}"`);
+      used.set(b.pool, pool);
     }
     const { requestMods: bReq, responseMods: bRes } = backendFilters(b.filters ?? [], `${at}/backends/${bi}/filters`);
     items.push({ pool, requestMods: bReq, responseMods: bRes });

@@ -1,12 +1,13 @@
 /**
  * The router engine: the data plane's core, with no framework inside. apply() compiles a config
- * into an immutable table and swaps it in with one assignment per listener, opening new listeners
+ * into an immutable table (reusing the compiled pieces of the live config that the new one shares
+ * by identity) and swaps it in with one assignment per listener, opening new listeners
  * first (so a port that cannot be bound rejects the whole apply and nothing changes), keeping
  * unchanged sockets, and closing removed listeners gracefully. The router process (admin API,
  * workers, metrics) wraps this class; see forwarder.ts for the per-request path.
  */
 import type { RouterConfig } from '../../contract/router-config.schema.js';
-import { compileConfig, type CompileContext, type CompiledConfig } from './compile-config.js';
+import { compileConfig, newCompileContext, type CompileContext, type CompiledConfig } from './compile-config.js';
 import { Forwarder, type ExchangeObservation } from './forwarder.js';
 import { ListenerSlot } from './listener-slot.js';
 import { EndpointRegistry } from './pools.js';
@@ -56,7 +57,7 @@ export class RouterEngine {
       maxHeaderCount: options.limits.maxHeaderCount,
       onRequest: options.onRequest,
     });
-    this.compileContext = { endpoints: new EndpointRegistry(this.agent), tls: new SecureContextCache() };
+    this.compileContext = newCompileContext(new EndpointRegistry(this.agent), new SecureContextCache());
   }
 
   /**
@@ -121,7 +122,7 @@ export class RouterEngine {
 
   private async applyNow(config: RouterConfig): Promise<void> {
     if (this.closed) throw new Error('router engine is closed');
-    const compiled = compileConfig(config, this.compileContext);
+    const compiled = compileConfig(config, this.compileContext, this.current);
     const next = new Map<string, ListenerSlot>();
     const opened: ListenerSlot[] = [];
     const replaced: ListenerSlot[] = [];

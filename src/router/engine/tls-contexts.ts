@@ -16,6 +16,8 @@ export interface CompiledTls {
   readonly defaultPem: { cert: string; key: string };
   /** Changes exactly when any certificate or key changes. */
   readonly fingerprint: string;
+  /** Cache keys of its contexts (a compile that reuses this table keeps them cached). */
+  readonly hashes: readonly string[];
 }
 
 export class SecureContextCache {
@@ -36,6 +38,11 @@ export class SecureContextCache {
       this.contexts.set(hash, context);
     }
     return { context, hash };
+  }
+
+  /** Marks the contexts of a table compiled earlier and reused as is as used by this compile. */
+  keep(compiled: CompiledTls): void {
+    for (const hash of compiled.hashes) this.used.add(hash);
   }
 
   /** Drops contexts the last compiled config did not use. */
@@ -60,6 +67,7 @@ export function compileTls(certificates: readonly CertificateConfig[], cache: Se
     defaultContext: defaultContext!,
     defaultPem: { cert: certificates[0].certPem, key: certificates[0].keyPem },
     fingerprint: hashes.join(','),
+    hashes,
   };
 }
 
