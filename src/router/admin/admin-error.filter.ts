@@ -6,6 +6,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { ConfigDeltaMismatchError } from '../../contract/config-delta.js';
 import { ConfigValidationError } from '../../contract/validate-config.js';
 import { ConfigApplyError } from '../workers/config-applier.js';
 
@@ -27,6 +28,10 @@ const FASTIFY_ERRORS: Record<string, string> = {
 export function toAdminError(exception: unknown): { status: number; body: unknown } {
   if (exception instanceof ConfigValidationError) {
     return { status: 400, body: { error: 'invalid config', path: exception.path, reason: exception.reason } };
+  }
+  if (exception instanceof ConfigDeltaMismatchError) {
+    // The delta is fine but not for the config this router holds: the sender sends the whole config.
+    return { status: 412, body: { error: 'delta does not apply', path: '', reason: exception.message } };
   }
   if (exception instanceof ConfigApplyError) {
     return { status: exception.status, body: { error: 'config not applied', path: '', reason: exception.reason } };

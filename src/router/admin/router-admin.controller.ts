@@ -1,5 +1,5 @@
 /** Config endpoints of the router admin API: thin adapters over RouterAdminService. */
-import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import type { ApplyResult } from '../workers/config-applier.js';
 import type { EndpointHealth } from '../workers/engine-port.js';
 import type { RouteRow } from './config-view.js';
@@ -32,6 +32,16 @@ export class RouterAdminController {
   @HttpCode(200)
   async updateRoutes(@Body() body: unknown): Promise<ApplyResponse> {
     return applied(await this.admin.applyDocument(body, 'full'));
+  }
+
+  /**
+   * A ConfigDelta on top of the live config (what the control plane sends once a router holds a
+   * version): 412 when it does not fit the live config, and the sender then sends the whole config.
+   */
+  @Patch('config')
+  @HttpCode(200)
+  async patchConfig(@Body() body: unknown): Promise<ApplyResponse> {
+    return applied(await this.admin.applyDelta(body));
   }
 
   @Get('config')

@@ -1,5 +1,5 @@
 /**
- * The router admin API (:9901): config push (PUT /config, POST /routes/update), inspection
+ * The router admin API (:9901): config push (PUT /config, POST /routes/update, PATCH /config), inspection
  * (GET /config, /routes, /endpoints), probes (/healthz, /readyz) and /metrics. It drives whichever
  * ConfigApplier it is given, so the router process and standalone mode share it.
  */

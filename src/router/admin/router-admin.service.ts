@@ -48,6 +48,12 @@ export class RouterAdminService {
     return this.applier.apply(config);
   }
 
+  /** Validates a ConfigDelta against the live config and applies it. Throws ConfigValidationError (400), ConfigDeltaMismatchError (412) or ConfigApplyError. */
+  async applyDelta(body: unknown): Promise<ApplyResult> {
+    if (body === undefined || body === null) throw new ConfigValidationError('', 'missing request body (a JSON config delta)');
+    return this.applier.applyDelta(body);
+  }
+
   liveConfig(): LiveConfigView {
     const live = this.applier.current;
     if (!live) return { version: null, changedAt: null, swapCount: this.applier.swapCount, config: null };

@@ -1,7 +1,8 @@
 /**
  * One RouterEngine in this process: standalone mode and tests. The engine's apply is already atomic
  * (it keeps the old config when the new one fails), so this adds version bookkeeping, metrics and
- * one-at-a-time swaps.
+ * one-at-a-time swaps. A delta's result shares its unchanged pieces with the live config, so the
+ * engine recompiles only what changed.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -15,6 +16,7 @@ import { RequestMetrics, routeNames } from '../metrics/request-metrics.js';
 import {
   ConfigApplyError,
   describeError,
+  parseDeltaOnLive,
   rejectionStatus,
   SerialQueue,
   type ApplierStats,
@@ -81,24 +83,31 @@ export class InProcessRouter implements ConfigApplier {
   }
 
   apply(document: RouterConfig): Promise<ApplyResult> {
-    return this.queue.run(async () => {
-      if (this.closing) throw new ConfigApplyError(503, 'router is shutting down');
-      const config = withVersion(document);
-      const version = config.version as string;
-      if (this.live?.version === version) return { ...this.live, changed: false };
-      try {
-        await this.engine.apply(config);
-      } catch (err) {
-        this.failures++;
-        const { reason, code } = describeError(err);
-        this.logger.warn({ version, reason, code }, 'config rejected by the engine; previous config still serving');
-        throw new ConfigApplyError(rejectionStatus(code), reason);
-      }
-      this.swaps++;
-      this.requestMetrics.retainRoutes(routeNames(config));
-      this.live = { config, version, changedAt: new Date() };
-      return { ...this.live, changed: true };
-    });
+    return this.queue.run(() => this.put(() => withVersion(document)));
+  }
+
+  applyDelta(body: unknown): Promise<ApplyResult> {
+    // Parsed in the queue: a delta is checked against the config live when its turn comes.
+    return this.queue.run(() => this.put(() => parseDeltaOnLive(this.live, body)));
+  }
+
+  private async put(build: () => RouterConfig): Promise<ApplyResult> {
+    if (this.closing) throw new ConfigApplyError(503, 'router is shutting down');
+    const config = build();
+    const version = config.version as string;
+    if (this.live?.version === version) return { ...this.live, changed: false };
+    try {
+      await this.engine.apply(config);
+    } catch (err) {
+      this.failures++;
+      const { reason, code } = describeError(err);
+      this.logger.warn({ version, reason, code }, 'config rejected by the engine; previous config still serving');
+      throw new ConfigApplyError(rejectionStatus(code), reason);
+    }
+    this.swaps++;
+    this.requestMetrics.retainRoutes(routeNames(config));
+    this.live = { config, version, changedAt: new Date() };
+    return { ...this.live, changed: true };
   }
 
   async endpointHealth(): Promise<EndpointHealth[]> {

@@ -3,11 +3,13 @@
  * Every request carries an id; the worker answers with the same id.
  */
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import type { RouterConfig } from '../../contract/router-config.schema.js';
+import type { ConfigDelta, RouterConfig } from '../../contract/router-config.schema.js';
 import type { EndpointHealth } from './engine-port.js';
 
 export type PrimaryRequest =
   | { type: 'serval:apply'; id: number; config: RouterConfig }
+  /** Apply to the worker's own copy (answered like serval:apply; code DELTA_MISMATCH: send the config whole). */
+  | { type: 'serval:apply-delta'; id: number; delta: ConfigDelta }
   | { type: 'serval:health'; id: number }
   | { type: 'serval:metrics'; id: number };
 

@@ -7,7 +7,8 @@ import type { Settings } from '../../config/settings.schema.js';
 import { createAccessLog, requestObserver } from '../metrics/access-log.js';
 import { createProcessRegistry } from '../metrics/process-registry.js';
 import { RequestMetrics, routeNames } from '../metrics/request-metrics.js';
-import { describeError } from './config-applier.js';
+import type { RouterConfig } from '../../contract/router-config.schema.js';
+import { applyDeltaToCopy, describeError } from './config-applier.js';
 import { createRouterEngine, engineOptions } from './engine-port.js';
 import { isPrimaryMessage, type DrainCommand, type PrimaryRequest, type WorkerMessage } from './ipc-messages.js';
 import { createProcessLogger } from './process-logger.js';
@@ -29,17 +30,27 @@ export async function runTrafficWorker(settings: Settings): Promise<void> {
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => undefined);
 
+  async function apply(id: number, build: () => RouterConfig): Promise<void> {
+    let config: RouterConfig;
+    try {
+      config = build();
+      await engine.apply(config);
+    } catch (err) {
+      send({ type: 'serval:applied', id, ok: false, ...describeError(err) });
+      return;
+    }
+    send({ type: 'serval:applied', id, ok: true });
+    // After the answer: dropping series of removed routes is not on the way to the config going live.
+    metrics.retainRoutes(routeNames(config));
+  }
+
   async function handle(message: PrimaryRequest | DrainCommand): Promise<void> {
     switch (message.type) {
       case 'serval:apply':
-        try {
-          await engine.apply(message.config);
-          metrics.retainRoutes(routeNames(message.config));
-          send({ type: 'serval:applied', id: message.id, ok: true });
-        } catch (err) {
-          send({ type: 'serval:applied', id: message.id, ok: false, ...describeError(err) });
-        }
-        return;
+        return apply(message.id, () => message.config);
+      case 'serval:apply-delta':
+        // On this worker's own copy, so its unchanged pieces keep their compiled forms.
+        return apply(message.id, () => applyDeltaToCopy(engine.config, message.delta));
       case 'serval:health':
         send({ type: 'serval:health', id: message.id, endpoints: engine.endpointHealth() });
         return;

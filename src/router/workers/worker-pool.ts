@@ -1,17 +1,26 @@
 /**
  * Traffic workers under node:cluster. The primary owns the config: it sends each new one to every
  * ready worker and answers success only when all of them put it live; if any fails, the ones that
- * took it are rolled back to the previous config. A worker that dies is replaced and must take the
- * current config before it counts as ready. Metrics of all workers are aggregated here.
+ * took it are rolled back to the previous config. A delta (PATCH /config) travels as a delta: each
+ * worker applies it to its own copy (keeping its compiled pieces), and a worker whose copy it does
+ * not fit gets the whole config. A worker that dies is replaced and must take the current config
+ * before it counts as ready. Metrics of all workers are aggregated here.
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
-import type { RouterConfig } from '../../contract/router-config.schema.js';
+import { diffConfigs } from '../../contract/config-delta.js';
+import type { ConfigDelta, RouterConfig } from '../../contract/router-config.schema.js';
 import { withVersion } from '../../contract/config-version.js';
 import { registerConfigMetrics } from '../metrics/config-metrics.js';
 import { createProcessRegistry } from '../metrics/process-registry.js';
-import { ConfigApplyError, rejectionStatus, SerialQueue, type ApplierStats, type ApplyResult, type ConfigApplier, type LiveConfig } from './config-applier.js';
+import {
+  ConfigApplyError,
+  DELTA_MISMATCH,
+  parseDeltaOnLive,
+  rejectionStatus,
+  SerialQueue,
+  type ApplierStats, type ApplyResult, type ConfigApplier, type LiveConfig } from './config-applier.js';
 import type { EndpointHealth } from './engine-port.js';
 import { isWorkerMessage, type DrainCommand, type PrimaryRequest, type WorkerMessage, type WorkerReply } from './ipc-messages.js';
 
@@ -29,6 +38,8 @@ const EMPTY_CONFIG: RouterConfig = withVersion({ listeners: [], pools: [] });
 
 type Distributive<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
 type RequestBody = Distributive<PrimaryRequest, 'id'>;
+
+type ApplyVerdict = { ok: true } | { ok: false; reason: string; code?: string };
 
 interface ApplyOutcome {
   handle: WorkerHandle;
@@ -58,10 +69,21 @@ class WorkerHandle {
   }
 
   /** Puts a config live in this worker: resolves with its verdict, rejects if it does not answer. */
-  async applyConfig(config: RouterConfig, timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string; code?: string }> {
+  async applyConfig(config: RouterConfig, timeoutMs: number): Promise<ApplyVerdict> {
     const reply = await this.request({ type: 'serval:apply', config }, timeoutMs);
     if (reply.type !== 'serval:applied') throw new Error(`unexpected reply ${reply.type}`);
     return reply;
+  }
+
+  /**
+   * Puts `config` live by sending `delta` (its change from the worker's current version), or the whole
+   * config when there is no delta or the worker's copy does not fit it. Rejects if it does not answer.
+   */
+  async applyChange(config: RouterConfig, delta: ConfigDelta | undefined, timeoutMs: number): Promise<ApplyVerdict> {
+    if (delta === undefined) return this.applyConfig(config, timeoutMs);
+    const reply = await this.request({ type: 'serval:apply-delta', delta }, timeoutMs);
+    if (reply.type !== 'serval:applied') throw new Error(`unexpected reply ${reply.type}`);
+    return !reply.ok && reply.code === DELTA_MISMATCH ? this.applyConfig(config, timeoutMs) : reply;
   }
 
   async health(timeoutMs: number): Promise<EndpointHealth[]> {
@@ -227,14 +249,23 @@ export class WorkerPool implements ConfigApplier {
     return this.queue.run(() => this.applyNow(withVersion(document)));
   }
 
-  private async applyNow(config: RouterConfig): Promise<ApplyResult> {
+  applyDelta(body: unknown): Promise<ApplyResult> {
+    // Parsed in the queue: a delta is checked against the config live when its turn comes.
+    return this.queue.run(() => {
+      if (this.closing) throw new ConfigApplyError(503, 'router is shutting down');
+      return this.applyNow(parseDeltaOnLive(this.live, body), body as ConfigDelta);
+    });
+  }
+
+  /** `delta`, when given, is `config`'s change from the live config: what the workers are sent. */
+  private async applyNow(config: RouterConfig, delta?: ConfigDelta): Promise<ApplyResult> {
     if (this.closing) throw new ConfigApplyError(503, 'router is shutting down');
     const version = config.version as string;
     if (this.live?.version === version) return { ...this.live, changed: false };
     const targets = this.readyHandles();
     if (targets.length === 0) throw new ConfigApplyError(503, 'no traffic worker is ready');
 
-    const outcomes = await Promise.all(targets.map((handle) => this.applyOn(handle, config)));
+    const outcomes = await Promise.all(targets.map((handle) => this.applyOn(handle, config, delta)));
     const failed = outcomes.filter((o) => !o.ok);
     if (failed.length === 0) {
       this.swaps++;
@@ -250,13 +281,18 @@ export class WorkerPool implements ConfigApplier {
     );
     // A worker that did not answer is in an unknown state: replace it (it comes back with the live config).
     for (const f of failed) if (f.unanswered) f.handle.worker.kill();
-    await this.rollBack(outcomes.filter((o) => o.ok).map((o) => o.handle));
+    // After a delta, the way back is a delta too (the workers keep their compiled pieces).
+    const back = delta && this.live ? diffConfigs(config, this.live.config) : undefined;
+    await this.rollBack(
+      outcomes.filter((o) => o.ok).map((o) => o.handle),
+      back,
+    );
     throw new ConfigApplyError(first.status, `worker ${first.handle.pid}: ${first.reason}`);
   }
 
-  private async applyOn(handle: WorkerHandle, config: RouterConfig): Promise<ApplyOutcome> {
+  private async applyOn(handle: WorkerHandle, config: RouterConfig, delta: ConfigDelta | undefined): Promise<ApplyOutcome> {
     try {
-      const reply = await handle.applyConfig(config, this.applyTimeoutMs);
+      const reply = await handle.applyChange(config, delta, this.applyTimeoutMs);
       if (reply.ok) return { handle, ok: true, unanswered: false, status: 200, reason: '' };
       return { handle, ok: false, unanswered: false, status: rejectionStatus(reply.code), reason: reply.reason };
     } catch (err) {
@@ -264,12 +300,12 @@ export class WorkerPool implements ConfigApplier {
     }
   }
 
-  private async rollBack(handles: WorkerHandle[]): Promise<void> {
+  private async rollBack(handles: WorkerHandle[], delta: ConfigDelta | undefined): Promise<void> {
     const previous = this.live?.config ?? EMPTY_CONFIG;
     await Promise.all(
       handles.map(async (h) => {
         try {
-          const reply = await h.applyConfig(previous, this.applyTimeoutMs);
+          const reply = await h.applyChange(previous, delta, this.applyTimeoutMs);
           if (!reply.ok) throw new Error(reply.reason);
         } catch (err) {
           // It cannot return to the live config: replace it rather than serve a config nobody asked for.
