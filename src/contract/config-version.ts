@@ -42,20 +42,30 @@ export function listenerHeader(listener: ListenerConfig): ListenerHeaderConfig {
   return header;
 }
 
+/** Versions computed per document (documents are immutable). */
+const versions = new WeakMap<RouterConfig, string>();
+
 /**
  * The version of a document: a hash over its listeners' own fields and the hashes of its virtual hosts
  * and pools (a hash tree, so it is cheap to recompute when few pieces changed). Equal content, equal
  * version, whatever the key order; the version field itself is left out.
  */
 export function configVersion(config: RouterConfig): string {
-  const outline = {
-    listeners: config.listeners.map((l) => ({ ...listenerHeader(l), virtualHosts: l.virtualHosts.map(pieceHash) })),
-    pools: config.pools.map(pieceHash),
-  };
-  return sha256(canonicalJson(outline)).slice(0, 16);
+  let version = versions.get(config);
+  if (version !== undefined) return version;
+  // Piece hashes are fixed-width hex and canonical JSON has no raw newline: the layout is unambiguous.
+  const parts: string[] = [];
+  for (const l of config.listeners) parts.push(canonicalJson(listenerHeader(l)), l.virtualHosts.map(pieceHash).join(''));
+  parts.push('pools', config.pools.map(pieceHash).join(''));
+  version = sha256(parts.join('\n')).slice(0, 16);
+  versions.set(config, version);
+  return version;
 }
 
 /** Keeps a version the sender set (the control plane hashes the same way); computes it otherwise. */
 export function withVersion(config: RouterConfig): RouterConfig {
-  return config.version ? config : { ...config, version: configVersion(config) };
+  if (config.version) return config;
+  const versioned = { ...config, version: configVersion(config) };
+  versions.set(versioned, versioned.version);
+  return versioned;
 }

@@ -114,13 +114,21 @@ function checkDocument(body: unknown): asserts body is RouterConfig {
   body.pools.forEach((p, pi) => checkPool(p, `/pools/${pi}`));
 }
 
+/** The last set of pool names, kept as the same Set while the names stay the same. */
+let knownPools: { signature: string; names: Set<string> } | undefined;
+/** Virtual hosts whose pool references resolved, and the pool-name Set they resolved in. */
+const resolvedIn = new WeakMap<object, Set<string>>();
+
 /** Semantic checks across pieces: names that must be unique or must resolve. */
 function checkReferences(config: RouterConfig): void {
-  const pools = new Set<string>();
+  let pools = new Set<string>();
   config.pools.forEach((pool, i) => {
     if (pools.has(pool.name)) throw new ConfigValidationError(`/pools/${i}/name`, `duplicate pool "${pool.name}"`);
     pools.add(pool.name);
   });
+  const signature = [...pools].join('\n');
+  if (knownPools?.signature === signature) pools = knownPools.names;
+  else knownPools = { signature, names: pools };
   const bound = new Set<string>();
   const listenerNames = new Set<string>();
   config.listeners.forEach((listener, li) => {
@@ -132,7 +140,11 @@ function checkReferences(config: RouterConfig): void {
     if (listener.protocol === 'HTTPS' && !listener.tls) {
       throw new ConfigValidationError(`/listeners/${li}/tls`, 'HTTPS listener needs tls.certificates');
     }
-    listener.virtualHosts.forEach((vhost, vi) => checkPoolReferences(vhost, pools, `/listeners/${li}/virtualHosts/${vi}`));
+    listener.virtualHosts.forEach((vhost, vi) => {
+      if (resolvedIn.get(vhost) === pools) return;
+      checkPoolReferences(vhost, pools, `/listeners/${li}/virtualHosts/${vi}`);
+      resolvedIn.set(vhost, pools);
+    });
   });
 }
 

@@ -18,15 +18,18 @@ interface Bound {
   port: number;
   protocol: 'HTTP' | 'HTTPS';
   listeners: ListenerState[];
-  vhosts: Map<string, RouteConfig[]>;
-  /** hostname -> the hostname of the Gateway listener that owns it: the router's fallthrough scope. */
-  scopes: Map<string, string>;
-  /** `hostname route-name` of routes already placed, so a route reaching a host twice is added once. */
-  placed: Set<string>;
+  /** hostname -> its routes and fallthrough scope (the hostname of the Gateway listener that owns it). */
+  vhosts: Map<string, { routes: RouteConfig[]; scope: string }>;
 }
+
+/** [binding index, virtual host name, fallthrough scope]: where a route's router routes go. */
+export type PlacementTarget = [number, string, string];
 
 export class RouterConfigBuilder {
   private readonly bound = new Map<string, Bound>();
+  /** Bindings in the order they were made, and each one's index: targets name bindings by index. */
+  private readonly boundList: Bound[] = [];
+  private readonly boundIndex = new Map<Bound, number>();
   /** Router bindings each Gateway listener was placed on. */
   private readonly placements = new Map<ListenerState, Bound[]>();
 
@@ -49,9 +52,12 @@ export class RouterConfigBuilder {
             l.conflicted = { reason: 'ProtocolConflict', message: `${key} is already served with ${existing.protocol} by another Gateway` };
             continue;
           }
-          const b: Bound = existing ?? { address, port: l.port, protocol: l.protocol as Bound['protocol'], listeners: [], vhosts: new Map(), scopes: new Map(), placed: new Set() };
+          const b: Bound = existing ?? { address, port: l.port, protocol: l.protocol as Bound['protocol'], listeners: [], vhosts: new Map() };
           b.listeners.push(l);
-          this.bound.set(key, b);
+          if (!existing) {
+            this.bound.set(key, b);
+            this.boundIndex.set(b, this.boundList.push(b) - 1);
+          }
           this.placements.set(l, [...(this.placements.get(l) ?? []), b]);
         }
       }
@@ -66,27 +72,39 @@ export class RouterConfigBuilder {
     return b.listeners.some((other) => other !== listener && specificity(other.hostname) > mine && covers(other.hostname, hostname));
   }
 
-  /** Places a route's router routes on every binding of the listeners it attached to. */
-  placeRoute(translated: TranslatedRoute, attachments: readonly Attachment[]): void {
-    let placed = false;
+  /**
+   * Where a route's router routes go: each (binding, hostname) its attachments reach, once (a route may
+   * reach one virtual host through two listeners), minus hostnames a more specific listener owns. Reads
+   * only the Gateways' layout, so a route's targets stay valid while that layout is unchanged.
+   */
+  targetsOf(attachments: readonly Attachment[]): PlacementTarget[] {
+    const targets: PlacementTarget[] = [];
+    const seen = new Set<string>();
     for (const { listener, hostnames } of attachments) {
       if (listener.conflicted) continue;
       for (const b of this.placements.get(listener) ?? []) {
         for (const hostname of hostnames) {
           if (this.ownedByMoreSpecific(b, listener, hostname)) continue;
-          // The same route may reach one virtual host through two listeners; add its routes once.
-          const once = `${hostname} ${translated.namespace}/${translated.route.metadata.name}`;
-          if (b.placed.has(once)) continue;
-          b.placed.add(once);
-          const routes = b.vhosts.get(hostname) ?? [];
-          for (const r of translated.routes) routes.push(r);
-          b.vhosts.set(hostname, routes);
-          if (!b.scopes.has(hostname)) b.scopes.set(hostname, listener.hostname ?? '*');
-          placed = true;
+          const bound = this.boundIndex.get(b)!;
+          const once = `${bound} ${hostname}`;
+          if (seen.has(once)) continue;
+          seen.add(once);
+          targets.push([bound, hostname, listener.hostname ?? '*']);
         }
       }
     }
-    if (placed) for (const pool of translated.pools) this.backends.use(pool);
+    return targets;
+  }
+
+  /** Adds a route's router routes to its targets' virtual hosts (in call order: oldest route first). */
+  placeAt(translated: TranslatedRoute, targets: readonly PlacementTarget[]): void {
+    for (const [bound, hostname, scope] of targets) {
+      const b = this.boundList[bound]!;
+      const vhost = b.vhosts.get(hostname);
+      if (vhost) for (const r of translated.routes) vhost.routes.push(r);
+      else b.vhosts.set(hostname, { routes: translated.routes.slice(), scope });
+    }
+    if (targets.length > 0) for (const pool of translated.pools) this.backends.use(pool);
   }
 
   private certificates(b: Bound): CertificateConfig[] {
@@ -115,7 +133,7 @@ export class RouterConfigBuilder {
         ...(b.protocol === 'HTTPS' ? { tls: { certificates: this.certificates(b) } } : {}),
         virtualHosts: [...b.vhosts.entries()]
           .sort(([a], [c]) => compareStrings(a, c))
-          .map(([hostname, routes]) => ({ name: hostname, hostnames: [hostname], scope: b.scopes.get(hostname), routes })),
+          .map(([hostname, { routes, scope }]) => ({ name: hostname, hostnames: [hostname], scope, routes })),
       }));
     return { listeners, pools: this.backends.usedPools() };
   }

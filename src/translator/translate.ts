@@ -64,6 +64,7 @@ function routingContext(gateways: readonly GatewayState[], snapshot: ResourceSna
  * `memo` (optional) carries work over from the previous call: the result is the same, only cheaper
  * when few routes changed (see TranslationMemo).
  */
+/** Statuses come out GatewayClasses, then Gateways (each by name), then HTTPRoutes in route order. */
 export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions, memo: TranslationMemo = new TranslationMemo()): TranslationResult {
   memo.begin();
   const now = options.now ?? EPOCH;
@@ -76,6 +77,7 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
   const namespaces = indexByKey(snapshot.namespaces);
   const backends = new BackendResolver(services, sorted(snapshot.endpointSlices, byKey), grants);
   const statuses: ObjectStatus[] = [];
+  const routeStatuses: ObjectStatus[] = [];
 
   // GatewayClasses
   const classes = evaluateGatewayClasses(snapshot.gatewayClasses, options);
@@ -107,26 +109,24 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
       const parents = attachRoute(route, gatewaysByKey, namespaces);
       const rules = memo.rulesOf(key, route, backendInputs, () => translateRules(route, backends));
       const translated = rules.translated;
-      const placements: RouteOutcome['placements'] = [];
-      const attachedTo = new Set<number>();
-      for (const parent of parents) {
-        if (!routeAccepted(parent, translated).ok) continue;
-        placements.push(parent.attachments.map((a) => [listenerIndex.get(a.listener)!, a.hostnames]));
-        for (const a of parent.attachments) attachedTo.add(listenerIndex.get(a.listener)!);
-      }
+      const accepted = parents.filter((parent) => routeAccepted(parent, translated).ok).flatMap((parent) => parent.attachments);
+      const targets = builder.targetsOf(accepted);
+      const attachedTo = [...new Set(accepted.map((a) => listenerIndex.get(a.listener)!))];
       const status = memo.statusOf(route, translated, parentsSignature(parents), () => httpRouteStatus(route, parents, translated, options.controllerName, now));
-      outcome = { epoch, rules, placements, attachedTo: [...attachedTo], status };
+      outcome = { epoch, rules, targets, attachedTo, status };
       memo.remember(route, outcome);
     }
-    for (const placement of outcome.placements) {
-      builder.placeRoute(outcome.rules.translated, placement.map(([i, hostnames]) => ({ listener: listeners[i]!, hostnames })));
-    }
+    builder.placeAt(outcome.rules.translated, outcome.targets);
     for (const i of outcome.attachedTo) listeners[i]!.attachedRoutes++;
-    if (outcome.status) statuses.push(outcome.status);
+    if (outcome.status) routeStatuses.push(outcome.status);
   }
 
   for (const g of gateways) statuses.push(gatewayStatus(g, now));
+  statuses.sort(byStatusKey);
+  // Route statuses stay in route order (oldest first, then by key): as deterministic as sorting by
+  // name, without sorting thousands on every translation.
+  for (const s of routeStatuses) statuses.push(s);
   const config = memo.intern(builder.build());
   memo.commit();
-  return { config, statuses: statuses.sort(byStatusKey) };
+  return { config, statuses };
 }

@@ -9,6 +9,7 @@
 import type { PoolConfig, RouterConfig, VirtualHostConfig } from '../contract/router-config.schema.js';
 import { pieceHash } from '../contract/config-version.js';
 import type { TranslatedRoute } from './httproute/rules.js';
+import type { PlacementTarget } from './router-config.js';
 import type { KubeObject, ObjectStatus } from './translator.types.js';
 
 interface RulesEntry {
@@ -33,8 +34,8 @@ interface StatusEntry {
 export interface RouteOutcome {
   epoch: number;
   rules: RulesEntry;
-  /** Per accepted parent: [listener index, effective hostnames] of each attachment. */
-  placements: [number, string[]][][];
+  /** Where its router routes go (bindings are laid out the same way while the context is unchanged). */
+  targets: PlacementTarget[];
   /** Indexes of the listeners whose attachedRoutes count this route adds to. */
   attachedTo: number[];
   status: ObjectStatus | undefined;

@@ -68,8 +68,13 @@ function redact(value: unknown): unknown {
   return value;
 }
 
+const KIND_ORDER: Record<string, number> = { GatewayClass: 0, Gateway: 1, HTTPRoute: 2 };
+
+/** Statuses by kind, namespace and name, so a golden file reads the same whatever the route order. */
 export function renderResult(result: TranslationResult): string {
-  return stringify(redact(result), { lineWidth: 0, aliasDuplicateObjects: false });
+  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  const statuses = [...result.statuses].sort((a, b) => KIND_ORDER[a.kind]! - KIND_ORDER[b.kind]! || cmp(a.namespace ?? '', b.namespace ?? '') || cmp(a.name, b.name));
+  return stringify(redact({ ...result, statuses }), { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** Deterministic Fisher-Yates shuffle (mulberry32), for the input-order independence check. */
