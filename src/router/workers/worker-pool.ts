@@ -75,15 +75,11 @@ class WorkerHandle {
     return reply;
   }
 
-  /**
-   * Puts `config` live by sending `delta` (its change from the worker's current version), or the whole
-   * config when there is no delta or the worker's copy does not fit it. Rejects if it does not answer.
-   */
-  async applyChange(config: RouterConfig, delta: ConfigDelta | undefined, timeoutMs: number): Promise<ApplyVerdict> {
-    if (delta === undefined) return this.applyConfig(config, timeoutMs);
+  /** Applies a delta to this worker's own copy: resolves with its verdict, rejects if it does not answer. */
+  async applyDelta(delta: ConfigDelta, timeoutMs: number): Promise<ApplyVerdict> {
     const reply = await this.request({ type: 'serval:apply-delta', delta }, timeoutMs);
     if (reply.type !== 'serval:applied') throw new Error(`unexpected reply ${reply.type}`);
-    return !reply.ok && reply.code === DELTA_MISMATCH ? this.applyConfig(config, timeoutMs) : reply;
+    return reply;
   }
 
   async health(timeoutMs: number): Promise<EndpointHealth[]> {
@@ -290,9 +286,22 @@ export class WorkerPool implements ConfigApplier {
     throw new ConfigApplyError(first.status, `worker ${first.handle.pid}: ${first.reason}`);
   }
 
+  /**
+   * Puts `config` live in one worker by sending `delta` (its change from the worker's version), or the
+   * whole config when there is no delta or the worker's copy does not fit it. Rejects if it does not answer.
+   */
+  private async applyChange(handle: WorkerHandle, config: RouterConfig, delta: ConfigDelta | undefined): Promise<ApplyVerdict> {
+    if (delta === undefined) return handle.applyConfig(config, this.applyTimeoutMs);
+    const reply = await handle.applyDelta(delta, this.applyTimeoutMs);
+    if (reply.ok || reply.code !== DELTA_MISMATCH) return reply;
+    // Every worker holds the primary's version, so this points at a bug; the whole config repairs it.
+    this.options.logger.warn({ pid: handle.pid, version: config.version, reason: reply.reason }, 'worker could not apply the delta to its copy; sending the whole config');
+    return handle.applyConfig(config, this.applyTimeoutMs);
+  }
+
   private async applyOn(handle: WorkerHandle, config: RouterConfig, delta: ConfigDelta | undefined): Promise<ApplyOutcome> {
     try {
-      const reply = await handle.applyChange(config, delta, this.applyTimeoutMs);
+      const reply = await this.applyChange(handle, config, delta);
       if (reply.ok) return { handle, ok: true, unanswered: false, status: 200, reason: '' };
       return { handle, ok: false, unanswered: false, status: rejectionStatus(reply.code), reason: reply.reason };
     } catch (err) {
@@ -305,7 +314,7 @@ export class WorkerPool implements ConfigApplier {
     await Promise.all(
       handles.map(async (h) => {
         try {
-          const reply = await h.applyChange(previous, delta, this.applyTimeoutMs);
+          const reply = await this.applyChange(h, previous, delta);
           if (!reply.ok) throw new Error(reply.reason);
         } catch (err) {
           // It cannot return to the live config: replace it rather than serve a config nobody asked for.

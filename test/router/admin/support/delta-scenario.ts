@@ -152,3 +152,22 @@ export async function runDeltaScenario(t: DeltaTarget): Promise<void> {
   expect(r3.status, r3.text).toBe(200);
   await expectServed(t, { a: { status: 200, body: 'A' }, d: { status: 200, body: 'A' } });
 }
+
+/** Swap tests' generation i: pool "up" on A (even) or B (odd), a generation route, i % 10 extra hosts, 200 stable hosts. */
+export function generation(i: number, listenPort: number, portA: number, portB: number, stable: VirtualHostConfig[]): RouterConfig {
+  const catchAll: VirtualHostConfig = {
+    name: 'any',
+    hostnames: ['*'],
+    routes: [
+      { name: `generation-${i}`, match: { path: { type: 'Exact', value: `/generation/${i}` } }, backends: [{ pool: 'up', weight: 1 }] },
+      { name: `catch-all-${i % 2}`, match: { path: { type: 'PathPrefix', value: '/' } }, backends: [{ pool: 'up', weight: 1 }] },
+    ],
+  };
+  const extras = Array.from({ length: i % 10 }, (_, r) => host(`extra-${r}`, 'up'));
+  return withVersion({
+    listeners: [{ name: 'web', address: '127.0.0.1', port: listenPort, protocol: 'HTTP', virtualHosts: [catchAll, ...extras, ...stable] }],
+    pools: [{ name: 'up', endpoints: [{ host: '127.0.0.1', port: i % 2 === 0 ? portA : portB }] }],
+  });
+}
+
+export const stableHosts = (): VirtualHostConfig[] => Array.from({ length: 200 }, (_, s) => host(`stable-${s}`, 'up'));
