@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Settings } from '../config/settings.schema.js';
 import type { RouterConfig } from '../contract/router-config.schema.js';
-import { ConfigValidationError, parseAnyConfig, parseRouterConfig } from '../contract/validate-config.js';
+import { ConfigValidationError, parseAnyConfig, parseConfigDelta, parseRouterConfig } from '../contract/validate-config.js';
 import { adminExposureProblem } from './admin/admin-security.js';
 import type { Logger } from 'pino';
 import type { ConfigApplier } from './workers/config-applier.js';
@@ -60,13 +60,25 @@ async function startTraffic(settings: Settings, workers: number, logger: Logger)
   return WorkerPool.start({ workers, logger });
 }
 
+function warmUpValidators(): void {
+  parseRouterConfig({ listeners: [], pools: [] });
+  const pool = { name: 'warm-up', endpoints: [] };
+  const virtualHost = { name: 'warm-up', hostnames: [], routes: [{ name: 'warm-up', match: {}, backends: [{ pool: 'warm-up', weight: 1 }] }] };
+  const base = { version: 'warm-up', listeners: [{ name: 'warm-up', port: 1, protocol: 'HTTP' as const, virtualHosts: [] }], pools: [] };
+  try {
+    parseConfigDelta(base, { baseVersion: 'warm-up', version: 'warm-up', virtualHosts: [{ listener: 'warm-up', virtualHost }], pools: [pool] });
+  } catch {
+    // The claimed version is wrong on purpose: the checkers are compiled by then.
+  }
+}
+
 async function runPrimary(settings: Settings): Promise<void> {
   const exposure = adminExposureProblem(settings);
   if (exposure) throw new StartupError(exposure);
   const logger = createProcessLogger(settings, { role: 'primary' });
   const initial = settings.configFile ? await readConfigFile(settings.configFile, settings) : undefined;
-  // Compile the validator now (it is compiled on first use) so the first push does not pay for it.
-  parseRouterConfig({ listeners: [], pools: [] });
+  // Compile the validators now (they are compiled on first use) so the first push does not pay for them.
+  warmUpValidators();
 
   const workers = settings.workers ?? availableParallelism();
   const { startRouterAdmin } = await import('./admin/router-admin.app.js');

@@ -16,6 +16,7 @@ import { RequestMetrics, routeNames } from '../metrics/request-metrics.js';
 import {
   ConfigApplyError,
   describeError,
+  hashPiecesSoon,
   parseDeltaOnLive,
   rejectionStatus,
   SerialQueue,
@@ -83,7 +84,11 @@ export class InProcessRouter implements ConfigApplier {
   }
 
   apply(document: RouterConfig): Promise<ApplyResult> {
-    return this.queue.run(() => this.put(() => withVersion(document)));
+    return this.queue.run(async () => {
+      const result = await this.put(() => withVersion(document));
+      if (result.changed) hashPiecesSoon(result.config);
+      return result;
+    });
   }
 
   applyDelta(body: unknown): Promise<ApplyResult> {

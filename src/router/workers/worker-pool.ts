@@ -17,6 +17,7 @@ import { createProcessRegistry } from '../metrics/process-registry.js';
 import {
   ConfigApplyError,
   DELTA_MISMATCH,
+  hashPiecesSoon,
   parseDeltaOnLive,
   rejectionStatus,
   SerialQueue,
@@ -242,7 +243,11 @@ export class WorkerPool implements ConfigApplier {
   }
 
   apply(document: RouterConfig): Promise<ApplyResult> {
-    return this.queue.run(() => this.applyNow(withVersion(document)));
+    return this.queue.run(async () => {
+      const result = await this.applyNow(withVersion(document));
+      if (result.changed) hashPiecesSoon(result.config);
+      return result;
+    });
   }
 
   applyDelta(body: unknown): Promise<ApplyResult> {
