@@ -21,7 +21,11 @@ import {
   parseDeltaOnLive,
   rejectionStatus,
   SerialQueue,
-  type ApplierStats, type ApplyResult, type ConfigApplier, type LiveConfig } from './config-applier.js';
+  type ApplierStats,
+  type ApplyResult,
+  type ConfigApplier,
+  type LiveConfig,
+} from './config-applier.js';
 import type { EndpointHealth } from './engine-port.js';
 import { isWorkerMessage, type DrainCommand, type PrimaryRequest, type WorkerMessage, type WorkerReply } from './ipc-messages.js';
 
@@ -284,10 +288,7 @@ export class WorkerPool implements ConfigApplier {
     for (const f of failed) if (f.unanswered) f.handle.worker.kill();
     // After a delta, the way back is a delta too (the workers keep their compiled pieces).
     const back = delta && this.live ? diffConfigs(config, this.live.config) : undefined;
-    await this.rollBack(
-      outcomes.filter((o) => o.ok).map((o) => o.handle),
-      back,
-    );
+    await this.rollBack(outcomes.filter((o) => o.ok).map((o) => o.handle), back);
     throw new ConfigApplyError(first.status, `worker ${first.handle.pid}: ${first.reason}`);
   }
 
