@@ -28,12 +28,23 @@ export function byKey(a: KubeObject, b: KubeObject): number {
  * Gateway API tie-break between routes: oldest first, then namespace/name alphabetical. Objects without
  * a timestamp (files) sort after those with one.
  */
+export interface RouteOrder {
+  time: number;
+  key: string;
+}
+
+export function routeOrder(obj: KubeObject): RouteOrder {
+  const t = obj.metadata.creationTimestamp ? Date.parse(obj.metadata.creationTimestamp) : NaN;
+  return { time: Number.isNaN(t) ? Infinity : t, key: objectKey(obj) };
+}
+
+export function compareRouteOrder(a: RouteOrder, b: RouteOrder): number {
+  return (a.time === b.time ? 0 : a.time < b.time ? -1 : 1) || compareStrings(a.key, b.key);
+}
+
 export function sortedByAgeThenKey<T extends KubeObject>(objects: readonly T[]): T[] {
-  const decorated = objects.map((obj) => {
-    const t = obj.metadata.creationTimestamp ? Date.parse(obj.metadata.creationTimestamp) : NaN;
-    return { obj, time: Number.isNaN(t) ? Infinity : t, key: objectKey(obj) };
-  });
-  decorated.sort((a, b) => (a.time === b.time ? 0 : a.time < b.time ? -1 : 1) || compareStrings(a.key, b.key));
+  const decorated = objects.map((obj) => ({ obj, order: routeOrder(obj) }));
+  decorated.sort((a, b) => compareRouteOrder(a.order, b.order));
   return decorated.map((d) => d.obj);
 }
 

@@ -4,22 +4,19 @@
  * listener selected by SNI. Listener isolation: a hostname is served only by the most specific listener
  * whose hostname covers it, so a request never reaches routes of a less specific listener.
  */
-import type { CertificateConfig, ListenerConfig, RouteConfig, RouterConfig } from '../contract/router-config.schema.js';
+import type { CertificateConfig, ListenerConfig, RouterConfig, VirtualHostConfig } from '../contract/router-config.schema.js';
 import type { BackendResolver } from './backends/backends.js';
 import type { GatewayState } from './gateway/gateway.js';
 import { isProgrammable, type ListenerState } from './gateway/listeners.js';
 import { covers, specificity } from './hostnames.js';
 import { compareStrings } from './objects.js';
 import type { Attachment } from './httproute/attachment.js';
-import type { TranslatedRoute } from './httproute/rules.js';
 
 interface Bound {
   address: string;
   port: number;
   protocol: 'HTTP' | 'HTTPS';
   listeners: ListenerState[];
-  /** hostname -> its routes and fallthrough scope (the hostname of the Gateway listener that owns it). */
-  vhosts: Map<string, { routes: RouteConfig[]; scope: string }>;
 }
 
 /** [binding index, virtual host name, fallthrough scope]: where a route's router routes go. */
@@ -52,7 +49,7 @@ export class RouterConfigBuilder {
             l.conflicted = { reason: 'ProtocolConflict', message: `${key} is already served with ${existing.protocol} by another Gateway` };
             continue;
           }
-          const b: Bound = existing ?? { address, port: l.port, protocol: l.protocol as Bound['protocol'], listeners: [], vhosts: new Map() };
+          const b: Bound = existing ?? { address, port: l.port, protocol: l.protocol as Bound['protocol'], listeners: [] };
           b.listeners.push(l);
           if (!existing) {
             this.bound.set(key, b);
@@ -96,17 +93,6 @@ export class RouterConfigBuilder {
     return targets;
   }
 
-  /** Adds a route's router routes to its targets' virtual hosts (in call order: oldest route first). */
-  placeAt(translated: TranslatedRoute, targets: readonly PlacementTarget[]): void {
-    for (const [bound, hostname, scope] of targets) {
-      const b = this.boundList[bound]!;
-      const vhost = b.vhosts.get(hostname);
-      if (vhost) for (const r of translated.routes) vhost.routes.push(r);
-      else b.vhosts.set(hostname, { routes: translated.routes.slice(), scope });
-    }
-    if (targets.length > 0) for (const pool of translated.pools) this.backends.use(pool);
-  }
-
   private certificates(b: Bound): CertificateConfig[] {
     // The first certificate is the router's default: listeners without a hostname go first.
     const ordered = [...b.listeners.filter((l) => !l.hostname), ...b.listeners.filter((l) => l.hostname)];
@@ -121,7 +107,8 @@ export class RouterConfigBuilder {
     return out;
   }
 
-  build(): RouterConfig {
+  /** The config: each binding's listener with `virtualHostsOf(its index)`, and the pools in use. */
+  build(virtualHostsOf: (bound: number) => VirtualHostConfig[]): RouterConfig {
     const listeners: ListenerConfig[] = [...this.bound.values()]
       .filter((b) => b.listeners.length > 0)
       .sort((a, b) => compareStrings(a.address, b.address) || a.port - b.port)
@@ -131,9 +118,7 @@ export class RouterConfigBuilder {
         port: b.port,
         protocol: b.protocol,
         ...(b.protocol === 'HTTPS' ? { tls: { certificates: this.certificates(b) } } : {}),
-        virtualHosts: [...b.vhosts.entries()]
-          .sort(([a], [c]) => compareStrings(a, c))
-          .map(([hostname, { routes, scope }]) => ({ name: hostname, hostnames: [hostname], scope, routes })),
+        virtualHosts: virtualHostsOf(this.boundIndex.get(b)!),
       }));
     return { listeners, pools: this.backends.usedPools() };
   }

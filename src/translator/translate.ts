@@ -13,7 +13,7 @@ import { evaluateGatewayClasses, gatewayClassStatus } from './gatewayclass.js';
 import { attachRoute } from './httproute/attachment.js';
 import { httpRouteStatus, routeAccepted } from './httproute/route-status.js';
 import { translateRules } from './httproute/rules.js';
-import { byKey, compareStrings, indexByKey, objectKey, sorted, sortedByAgeThenKey } from './objects.js';
+import { byKey, compareStrings, indexByKey, objectKey, compareRouteOrder, routeOrder, sorted } from './objects.js';
 import { ReferenceGrants } from './reference-grants.js';
 import { TranslationMemo, type RouteOutcome } from './translation-memo.js';
 import { parentRefKey, type ParentResult } from './httproute/attachment.js';
@@ -101,8 +101,10 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
   const listenerIndex = new Map(listeners.map((l, i) => [l, i]));
   const epoch = memo.contextEpoch(routingContext(gateways, snapshot, memo));
 
-  // HTTPRoutes, oldest first: that order is the tie-break between equally specific matches.
-  for (const route of sortedByAgeThenKey(snapshot.httpRoutes)) {
+  // Each HTTPRoute on its own (any order); the assembly places their routes oldest first, the
+  // tie-break between equally specific matches.
+  const outcomes: RouteOutcome[] = [];
+  for (const route of snapshot.httpRoutes) {
     let outcome = memo.outcomeOf(route, epoch);
     if (!outcome) {
       const key = objectKey(route);
@@ -113,20 +115,23 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
       const targets = builder.targetsOf(accepted);
       const attachedTo = [...new Set(accepted.map((a) => listenerIndex.get(a.listener)!))];
       const status = memo.statusOf(route, translated, parentsSignature(parents), () => httpRouteStatus(route, parents, translated, options.controllerName, now));
-      outcome = { epoch, rules, targets, attachedTo, status };
+      outcome = { epoch, rules, translated, order: routeOrder(route), targets, attachedTo, status };
       memo.remember(route, outcome);
     }
-    builder.placeAt(outcome.rules.translated, outcome.targets);
+    outcomes.push(outcome);
     for (const i of outcome.attachedTo) listeners[i]!.attachedRoutes++;
-    if (outcome.status) routeStatuses.push(outcome.status);
   }
+  outcomes.sort((a, b) => compareRouteOrder(a.order, b.order));
+  for (const outcome of outcomes) if (outcome.status) routeStatuses.push(outcome.status);
 
   for (const g of gateways) statuses.push(gatewayStatus(g, now));
   statuses.sort(byStatusKey);
   // Route statuses stay in route order (oldest first, then by key): as deterministic as sorting by
   // name, without sorting thousands on every translation.
   for (const s of routeStatuses) statuses.push(s);
-  const config = memo.intern(builder.build());
+  const assembly = memo.assemble(outcomes);
+  for (const pool of assembly.pools()) backends.use(pool);
+  const config = memo.internPools(builder.build((bound) => assembly.virtualHosts(bound)));
   memo.commit();
   return { config, statuses };
 }

@@ -4,12 +4,13 @@
  * is looked up by the inputs it was computed from (object identity, uid+generation for a route's spec,
  * or the serialized routing context), and the output equals a fresh translation's, except that
  * unchanged pieces of the router config are the previous config's very objects (which lets hashing,
- * validation, diffing and the router's compiler skip them).
+ * validation, diffing and the router's compiler skip them): virtual hosts come from a RouteAssembly
+ * kept for the routing context, which rebuilds only the hosts whose routes changed.
  */
-import type { PoolConfig, RouterConfig, VirtualHostConfig } from '../contract/router-config.schema.js';
+import type { PoolConfig, RouterConfig } from '../contract/router-config.schema.js';
 import { pieceHash } from '../contract/config-version.js';
 import type { TranslatedRoute } from './httproute/rules.js';
-import type { PlacementTarget } from './router-config.js';
+import { RouteAssembly, type Placed } from './route-assembly.js';
 import type { KubeObject, ObjectStatus } from './translator.types.js';
 
 interface RulesEntry {
@@ -31,11 +32,9 @@ interface StatusEntry {
  * context (its epoch) stay the same: the listeners it attaches to are kept as indexes into the
  * translation's listener list, which the same context lays out the same way.
  */
-export interface RouteOutcome {
+export interface RouteOutcome extends Placed {
   epoch: number;
   rules: RulesEntry;
-  /** Where its router routes go (bindings are laid out the same way while the context is unchanged). */
-  targets: PlacementTarget[];
   /** Indexes of the listeners whose attachedRoutes count this route adds to. */
   attachedTo: number[];
   status: ObjectStatus | undefined;
@@ -58,7 +57,7 @@ export class TranslationMemo {
   private nextId = 0;
   private context = '';
   private epoch = 0;
-  private vhosts = new Map<string, Map<string, VirtualHostConfig>>();
+  private assembly = new RouteAssembly();
   private pools = new Map<string, PoolConfig>();
 
   /** Starts a translation. */
@@ -81,6 +80,7 @@ export class TranslationMemo {
     if (context !== this.context) {
       this.context = context;
       this.epoch++;
+      this.assembly = new RouteAssembly(this.assembly);
     }
     return this.epoch;
   }
@@ -118,25 +118,14 @@ export class TranslationMemo {
     return status;
   }
 
-  /**
-   * The config with every virtual host and pool that equals the previous translation's replaced by
-   * that previous object. Virtual hosts compare by their route objects (kept by rulesOf), pools by
-   * content hash (they are few and small).
-   */
-  intern(config: RouterConfig): RouterConfig {
-    const vhosts = new Map<string, Map<string, VirtualHostConfig>>();
-    const listeners = config.listeners.map((l) => {
-      const before = this.vhosts.get(l.name);
-      const now = new Map<string, VirtualHostConfig>();
-      vhosts.set(l.name, now);
-      const virtualHosts = l.virtualHosts.map((v) => {
-        const previous = before?.get(v.name);
-        const kept = previous && sameVirtualHost(previous, v) ? previous : v;
-        now.set(v.name, kept);
-        return kept;
-      });
-      return { ...l, virtualHosts };
-    });
+  /** The virtual hosts of this context's bindings, brought up to date with this translation's routes. */
+  assemble(outcomes: readonly RouteOutcome[]): RouteAssembly {
+    this.assembly.update(outcomes);
+    return this.assembly;
+  }
+
+  /** The config with every pool equal to the previous translation's replaced by that previous object. */
+  internPools(config: RouterConfig): RouterConfig {
     const pools = new Map<string, PoolConfig>();
     const poolList = config.pools.map((p) => {
       const previous = this.pools.get(p.name);
@@ -144,17 +133,12 @@ export class TranslationMemo {
       pools.set(p.name, kept);
       return kept;
     });
-    this.vhosts = vhosts;
     this.pools = pools;
-    return { ...config, listeners, pools: poolList };
+    return { ...config, pools: poolList };
   }
 
   /** Ends a translation: rules of routes it did not see (deleted) are dropped. */
   commit(): void {
     for (const [key, entry] of this.rules) if (entry.seen !== this.translation) this.rules.delete(key);
   }
-}
-
-function sameVirtualHost(a: VirtualHostConfig, b: VirtualHostConfig): boolean {
-  return a.name === b.name && a.scope === b.scope && sameItems(a.hostnames, b.hostnames) && sameItems(a.routes, b.routes);
 }

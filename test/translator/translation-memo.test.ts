@@ -23,6 +23,7 @@ function route(i: number, generation = 1, path = '/', service = 'echo'): KubeObj
 }
 
 // The provider keeps a kind's list the same array until one of its objects changes.
+const NAMESPACES: KubeObject[] = [];
 const grants = [0, 1, 2].map((n) => ({ metadata: { name: `g${n}`, namespace: 'infra' }, spec: { from: [{ group: G, kind: 'HTTPRoute', namespace: `ns-${n}` }], to: [{ group: '', kind: 'Service' }] } }));
 
 function snapshot(routes: KubeObject[], services: KubeObject[], listenerHostname?: string): ResourceSnapshot {
@@ -34,7 +35,7 @@ function snapshot(routes: KubeObject[], services: KubeObject[], listenerHostname
     services,
     endpointSlices: [],
     secrets: [],
-    namespaces: [],
+    namespaces: NAMESPACES,
   };
 }
 const service = (name: string): KubeObject => ({ metadata: { name, namespace: 'infra' }, spec: { ports: [{ port: 8080 }] } });

@@ -1,0 +1,165 @@
+/**
+ * Virtual hosts assembled from route outcomes, kept from one translation to the next while the routing
+ * context is the same. Each (binding, hostname) slot lists the routes placed there in route order;
+ * a translation adds the outcomes that are new and takes out those that are gone, and only the slots
+ * they touch are rebuilt. Every other virtual host, and every binding's list whose hosts did not
+ * change, comes out as the very same object as last time.
+ */
+import { pieceHash } from '../contract/config-version.js';
+import type { VirtualHostConfig } from '../contract/router-config.schema.js';
+import type { TranslatedRoute } from './httproute/rules.js';
+import { compareRouteOrder, type RouteOrder } from './objects.js';
+import type { PlacementTarget } from './router-config.js';
+
+/** What the assembly needs of a route's outcome. */
+export interface Placed {
+  order: RouteOrder;
+  translated: TranslatedRoute;
+  targets: readonly PlacementTarget[];
+}
+
+interface Member {
+  placed: Placed;
+  scope: string;
+}
+
+interface Slot {
+  bound: number;
+  hostname: string;
+  members: Member[];
+  vhost: VirtualHostConfig | undefined;
+}
+
+interface Binding {
+  /** Hostnames of its virtual hosts, sorted. */
+  names: string[];
+  list: VirtualHostConfig[];
+  changed: boolean;
+}
+
+const slotKey = (bound: number, hostname: string): string => `${bound}\n${hostname}`;
+
+function sameRoutes(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Index of the first item not less than `item` (binary search over a sorted array). */
+function lowerBound<T>(items: readonly T[], item: T, compare: (a: T, b: T) => number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compare(items[mid]!, item) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export class RouteAssembly {
+  private readonly slots = new Map<string, Slot>();
+  /** The previous context's virtual hosts, reused where their content comes out the same. */
+  private inherited: Map<string, VirtualHostConfig> | undefined;
+
+  /** `previous`: the assembly of the context before, whose equal virtual hosts are kept as they were. */
+  constructor(previous?: RouteAssembly) {
+    if (previous) this.inherited = new Map([...previous.slots].map(([key, slot]) => [key, slot.vhost!]));
+  }
+
+  private readonly bindings = new Map<number, Binding>();
+  private members = new Set<Placed>();
+  private readonly poolRefs = new Map<string, number>();
+
+  /** Brings the assembly to exactly `current` (any order). */
+  update(current: readonly Placed[]): void {
+    const next = new Set(current);
+    const dirty = new Set<Slot>();
+    for (const placed of this.members) if (!next.has(placed)) this.remove(placed, dirty);
+    for (const placed of current) if (!this.members.has(placed)) this.add(placed, dirty);
+    this.members = next;
+    for (const slot of dirty) this.rebuild(slot);
+    this.inherited = undefined;
+  }
+
+  /** The binding's virtual hosts, sorted by name (the same array while none of them changed). */
+  virtualHosts(bound: number): VirtualHostConfig[] {
+    const binding = this.bindings.get(bound);
+    if (!binding) return [];
+    if (binding.changed) {
+      binding.list = binding.names.map((name) => this.slots.get(slotKey(bound, name))!.vhost!);
+      binding.changed = false;
+    }
+    return binding.list;
+  }
+
+  /** Pools used by at least one placed route. */
+  pools(): string[] {
+    return [...this.poolRefs.keys()];
+  }
+
+  private add(placed: Placed, dirty: Set<Slot>): void {
+    for (const [bound, hostname, scope] of placed.targets) {
+      const key = slotKey(bound, hostname);
+      let slot = this.slots.get(key);
+      if (!slot) {
+        slot = { bound, hostname, members: [], vhost: undefined };
+        this.slots.set(key, slot);
+        const binding = this.binding(bound);
+        binding.names.splice(lowerBound(binding.names, hostname, compareNames), 0, hostname);
+      }
+      const member: Member = { placed, scope };
+      slot.members.splice(lowerBound(slot.members, member, (a, b) => compareRouteOrder(a.placed.order, b.placed.order)), 0, member);
+      dirty.add(slot);
+    }
+    if (placed.targets.length > 0) for (const pool of placed.translated.pools) this.poolRefs.set(pool, (this.poolRefs.get(pool) ?? 0) + 1);
+  }
+
+  private remove(placed: Placed, dirty: Set<Slot>): void {
+    for (const [bound, hostname] of placed.targets) {
+      const slot = this.slots.get(slotKey(bound, hostname));
+      if (!slot) continue;
+      const at = slot.members.findIndex((m) => m.placed === placed);
+      if (at >= 0) slot.members.splice(at, 1);
+      dirty.add(slot);
+    }
+    if (placed.targets.length > 0) {
+      for (const pool of placed.translated.pools) {
+        const refs = (this.poolRefs.get(pool) ?? 0) - 1;
+        if (refs > 0) this.poolRefs.set(pool, refs);
+        else this.poolRefs.delete(pool);
+      }
+    }
+  }
+
+  private binding(bound: number): Binding {
+    let binding = this.bindings.get(bound);
+    if (!binding) this.bindings.set(bound, (binding = { names: [], list: [], changed: true }));
+    return binding;
+  }
+
+  private rebuild(slot: Slot): void {
+    const binding = this.binding(slot.bound);
+    if (slot.members.length === 0) {
+      this.slots.delete(slotKey(slot.bound, slot.hostname));
+      binding.names.splice(lowerBound(binding.names, slot.hostname, compareNames), 1);
+      binding.changed = true;
+      return;
+    }
+    const routes = slot.members.flatMap((m) => m.placed.translated.routes);
+    // The first route placed on a host (in route order) decides its fallthrough scope.
+    const scope = slot.members[0]!.scope;
+    const previous = slot.vhost ?? this.inherited?.get(slotKey(slot.bound, slot.hostname));
+    let next: VirtualHostConfig;
+    if (previous && previous.scope === scope && sameRoutes(previous.routes, routes)) next = previous;
+    else {
+      const built: VirtualHostConfig = { name: slot.hostname, hostnames: [slot.hostname], scope, routes };
+      // Rules computed again (a new context, a new generation) often come out the same: compare
+      // content before letting a new object through (the hash is kept and used downstream anyway).
+      next = previous && pieceHash(previous) === pieceHash(built) ? previous : built;
+    }
+    if (next === slot.vhost) return;
+    slot.vhost = next;
+    binding.changed = true;
+  }
+}
