@@ -214,7 +214,7 @@ async function main() {
   try {
     cluster = await startCluster();
     log(`cluster up (${cluster.dir})`);
-    stack = await startServalStack(cluster, { logDir, env: { LOG_LEVEL: 'warn' } });
+    stack = await startServalStack(cluster, { logDir, env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' } });
     log(`serval up: router pid ${stack.router.pid}, controller pid ${stack.controller.pid}`);
     const k8s = await import('@kubernetes/client-node');
     const objects = k8s.KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
@@ -258,9 +258,10 @@ async function main() {
       const get = pollers[worker];
       const since = performance.now();
       await objects.create(httpRoute(routeNs(i), routeName(i), routeHost(i)));
+      const written = performance.now() - since;
       const latency = await pollUntil(get, routeHost(i), '/', (s) => s === 200, since);
       if (latency === undefined) createTimeouts.push(i);
-      else created.push({ i, latency });
+      else created.push({ i, latency, written });
       if (++done % 500 === 0) log(`created ${done}/${ROUTES}; last 500: ${fmt(percentiles(created.slice(-500).map((c) => c.latency)))}`);
     });
     const createSeconds = (performance.now() - createStart) / 1000;
@@ -320,11 +321,22 @@ async function main() {
       routes: ROUTES,
       namespaces: NAMESPACES,
       concurrency: CONCURRENCY,
-      create: { ...createStats, timeouts: createTimeouts.length, seconds: createSeconds, lastThousand },
+      create: {
+        ...createStats,
+        timeouts: createTimeouts.length,
+        seconds: createSeconds,
+        lastThousand,
+        // How long the API server took to answer the create, and what remained after it answered.
+        apiWrite: percentiles(created.map((c) => c.written)),
+        afterWrite: percentiles(created.map((c) => c.latency - c.written)),
+      },
       change: { ...percentiles(changed), timeouts: changeTimeouts.length, staleOldPath: staleAfterChange },
       delete: { ...percentiles(deleted), timeouts: deleteTimeouts.length },
       existingRoutes: { requests: load.state.requests, failures: load.state.failures, byPhase: load.state.byPhase, samples: load.state.samples },
       controller: {
+        // V8 heap at the end (after changes and deletes): how much of the RSS is live objects.
+        heapUsedMB: sumMetric(controllerMetrics, 'nodejs_heap_size_used_bytes') / 1048576,
+        heapTotalMB: sumMetric(controllerMetrics, 'nodejs_heap_size_total_bytes') / 1048576,
         rssMB: usageAfterCreate.controller.rssBytes / 1048576,
         peakRssMB: peak.controller / 1048576,
         cpuSeconds: usageEnd.controller.cpuSeconds - usageBefore.controller.cpuSeconds,
@@ -401,11 +413,12 @@ function report(r) {
     `route propagation on the test cluster: ${r.routes} HTTPRoutes in ${r.namespaces} namespaces, ${r.concurrency} written at a time`,
     `  new route -> first 200:   ${fmt(r.create)} (${r.create.count} routes, ${r.create.timeouts} never answered; ${r.create.seconds.toFixed(1)}s in all)`,
     `    last 1000 (>= ${r.routes - 1000} present): ${fmt(r.create.lastThousand)}`,
+    `    of which the create request itself: ${fmt(r.create.apiWrite)}; from its answer to the first 200: ${fmt(r.create.afterWrite)}`,
     `  changed route -> 200:     ${fmt(r.change)} (${r.change.count} routes, ${r.change.timeouts} timed out, ${r.change.staleOldPath} still served the old path)`,
     `  deleted route -> 404:     ${fmt(r.delete)} (${r.delete.count} routes, ${r.delete.timeouts} timed out)`,
     `  existing routes under load: ${r.existingRoutes.requests} requests, ${r.existingRoutes.failures} non-2xx or errors` +
       (r.existingRoutes.samples.length ? ` e.g. ${JSON.stringify(r.existingRoutes.samples.slice(0, 3))}` : ''),
-    `  controller: RSS ${mb(r.controller.rssMB * 1048576)} with ${r.routes} routes (peak ${mb(r.controller.peakRssMB * 1048576)}), CPU ${r.controller.cpuSeconds.toFixed(1)} s`,
+    `  controller: RSS ${mb(r.controller.rssMB * 1048576)} with ${r.routes} routes (peak ${mb(r.controller.peakRssMB * 1048576)}; V8 heap at the end ${mb(r.controller.heapUsedMB * 1048576)} used of ${mb(r.controller.heapTotalMB * 1048576)}), CPU ${r.controller.cpuSeconds.toFixed(1)} s`,
     `  controller reconciles: ${r.reconciles.count} (mean ${ms(r.reconciles.meanMs)} each); router config swaps: ${r.routerConfigSwaps}`,
     `  router (all workers): RSS ${mb(r.router.rssMB * 1048576)} (peak ${mb(r.router.peakRssMB * 1048576)}), CPU ${r.router.cpuSeconds.toFixed(1)} s`,
     `targets: p99 < 50 ms ${verdict(r.create.p99 < 50 && r.create.timeouts === 0)}; zero errors on existing routes ${verdict(r.existingRoutes.failures === 0)}; controller RSS < 250 MB ${verdict(r.controller.peakRssMB < 250)}`,

@@ -2,12 +2,12 @@
  * Zero failed requests while routes change: 8 keep-alive clients hammer the router while the
  * config is replaced 100 times through the admin API, alternating the upstream and the route set.
  */
-import http from 'node:http';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RouterConfig } from '../../../src/contract/router-config.schema.js';
 import { startAdminHarness, type AdminHarness } from './support/admin-harness.js';
 import { freePort, singleRouteConfig, startUpstream, type Upstream } from './support/fixtures.js';
 import { admin, AUTH, get, TOKEN } from './support/http.js';
+import { startLoad } from './support/load.js';
 
 let h: AdminHarness;
 let upA: Upstream;
@@ -36,48 +36,23 @@ function generation(i: number): RouterConfig {
 
 test('100 config swaps under 8 concurrent keep-alive clients: zero failed requests', async () => {
   expect((await admin(h.url, 'PUT', '/config', generation(0), AUTH)).status).toBe(200);
-  let stop = false;
-  const failures: string[] = [];
-  const bodies = new Map<string, number>();
-  let done = 0;
-
-  async function client(n: number): Promise<void> {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    try {
-      while (!stop) {
-        try {
-          const r = await get(listenPort, `/client/${n}`, agent);
-          if (r.status !== 200 || (r.body !== 'A' && r.body !== 'B')) failures.push(`${r.status} ${r.body}`);
-          else bodies.set(r.body, (bodies.get(r.body) ?? 0) + 1);
-        } catch (err) {
-          failures.push(String(err));
-        }
-        done++;
-      }
-    } finally {
-      agent.destroy();
-    }
-  }
-
-  const clients = Array.from({ length: 8 }, (_, n) => client(n));
+  const load = startLoad(listenPort, 8, (body) => body === 'A' || body === 'B');
   const versions = new Set<string>();
   for (let i = 1; i <= 100; i++) {
     const res = await admin(h.url, 'PUT', '/config', generation(i), AUTH);
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     versions.add(res.json.version);
     // Let traffic run on each generation for a moment (bounded: a loaded machine only slows the test).
-    const target = done + 8;
-    while (done < target && !stop) await new Promise((r) => setImmediate(r));
+    await load.more(8);
   }
-  stop = true;
-  await Promise.all(clients);
+  await load.stop();
 
-  expect(failures).toEqual([]);
+  expect(load.failures).toEqual([]);
   expect(versions.size).toBe(100);
-  expect(done).toBeGreaterThan(800);
+  expect(load.done).toBeGreaterThan(800);
   // Both upstreams served: the swaps really changed where traffic goes.
-  expect(bodies.get('A')).toBeGreaterThan(0);
-  expect(bodies.get('B')).toBeGreaterThan(0);
+  expect(load.bodies.get('A')).toBeGreaterThan(0);
+  expect(load.bodies.get('B')).toBeGreaterThan(0);
   // The last generation (100: even) routes to A.
   expect(await get(listenPort, '/after')).toEqual({ status: 200, body: 'A' });
 }, 120_000);
