@@ -3,6 +3,7 @@
  * replica + status writer (leader only), with its own API on --address:--port. JSON logs (pino).
  * SIGTERM/SIGINT: release the lease (a follower takes over at once), stop watches, close, exit 0.
  */
+import v8 from 'node:v8';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
@@ -19,6 +20,9 @@ import { parseServiceRef, parseUrlList } from './data-plane/replica-targets.js';
 import { K8sModule } from './k8s/k8s.module.js';
 import { KubeApi, loadKubeConfig } from './k8s/kube-api.js';
 import { TranslatorModule } from './translator/translator.module.js';
+
+/** --lean-heap: V8 grows the old generation by 30% over the live size instead of up to 4x (bench:k8s: RSS 376 -> 252 MB, CPU +~20%). */
+export const LEAN_HEAP_FLAGS = '--heap-growing-percent=30';
 
 @Module({})
 class ControllerAppModule {
@@ -77,10 +81,14 @@ export async function startController(settings: Settings, logger: Logger = pino(
   const port = typeof address === 'object' && address ? address.port : settings.controllerPort;
   const host = settings.controllerAddress.includes(':') ? `[${settings.controllerAddress}]` : settings.controllerAddress;
   let closing: Promise<void> | undefined;
-  return { app, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, close: () => (closing ??= app.close()) };
+  return { app, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, close: () => (closing ??= app.close().finally(() => kubeApi.close())) };
 }
 
 export async function runController(settings: Settings): Promise<void> {
+  // The controller's work per change is small once translations are memoized, and it shares a node with
+  // everything else: measured with 5,000 routes, the default heap grew to ~3x its live size between
+  // collections. Set before anything big is allocated.
+  if (settings.leanHeap) v8.setFlagsFromString(LEAN_HEAP_FLAGS);
   const logger = pino({ level: settings.logLevel, base: { pid: process.pid, mode: 'controller' } });
   let handle: ControllerHandle;
   try {

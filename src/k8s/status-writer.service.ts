@@ -83,6 +83,11 @@ export class StatusWriter implements OnModuleDestroy {
   }
 
   private async writeAll(): Promise<void> {
+    if (this.written.size > this.desired.length) {
+      // Objects that are gone (or no longer ours) leave their records behind: drop them.
+      const wanted = new Set(this.desired.map(keyOf));
+      for (const key of this.written.keys()) if (!wanted.has(key)) this.written.delete(key);
+    }
     const queue = this.desired.filter((s) => this.needsWrite(s));
     const workers = Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
       for (let s = queue.shift(); s && this.leader; s = queue.shift()) await this.write(s);

@@ -15,8 +15,8 @@ const MAX_TIMEOUT_MS = 86_400_000;
 const MAX_BACKOFF_MS = 60_000;
 const MAX_ATTEMPTS = 10;
 
+/** No reference to the route object: memoized rules outlive it (a status write replaces the object). */
 export interface TranslatedRoute {
-  route: KubeObject;
   namespace: string;
   /** Router routes in rule, then match order. */
   routes: RouteConfig[];
@@ -68,7 +68,7 @@ function retry(rule: any, unsupported: string[]): RouteConfig['retry'] {
 
 export function translateRules(route: KubeObject, backends: BackendResolver): TranslatedRoute {
   const namespace = route.metadata.namespace ?? 'default';
-  const out: TranslatedRoute = { route, namespace, routes: [], pools: [], invalidRules: [], ruleCount: 0, refProblems: [] };
+  const out: TranslatedRoute = { namespace, routes: [], pools: [], invalidRules: [], ruleCount: 0, refProblems: [] };
   // The CRD defaults absent rules to one rule matching every path (no backends: 500); files get the same.
   const rules: any[] = route.spec?.rules ?? [{}];
   out.ruleCount = rules.length;
