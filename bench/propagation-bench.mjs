@@ -7,6 +7,7 @@
 // first 404. Reports p50/p99/max, every non-2xx or error on the existing routes, and the controller's
 // and router's RSS and CPU seconds (/proc).
 //
+// Env BENCH_LOG_LEVEL (default warn) and BENCH_CONTROLLER_NODE_ARGS (node options for the controller only).
 // Flags (or env BENCH_<NAME>): --routes 5000 --namespaces 50 --existing 10 --clients 4
 //   --rate 100 (requests/s per client) --concurrency 8 (routes written in parallel) --changes 500 --deletes 500 --json <file>
 import http from 'node:http';
@@ -214,7 +215,12 @@ async function main() {
   try {
     cluster = await startCluster();
     log(`cluster up (${cluster.dir})`);
-    stack = await startServalStack(cluster, { logDir, env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' } });
+    stack = await startServalStack(cluster, {
+      logDir,
+      env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' },
+      // e.g. BENCH_CONTROLLER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the controller
+      controllerNodeArgs: process.env.BENCH_CONTROLLER_NODE_ARGS?.split(' ').filter(Boolean),
+    });
     log(`serval up: router pid ${stack.router.pid}, controller pid ${stack.controller.pid}`);
     const k8s = await import('@kubernetes/client-node');
     const objects = k8s.KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
@@ -246,6 +252,18 @@ async function main() {
       peak.router = Math.max(peak.router, treeUsage(stack.router.pid).rssBytes);
     }, 500);
 
+    // A watch of our own on HTTPRoutes: when the API server announces each new route, which is when
+    // the controller can first know of it (its informer reads the same stream).
+    const announced = new Map();
+    const watch = await new k8s.Watch(cluster.kubeConfig).watch(
+      `/apis/${GROUP}/v1/httproutes`,
+      { allowWatchBookmarks: false },
+      (type, obj) => {
+        if (type === 'ADDED') announced.set(`${obj.metadata.namespace}/${obj.metadata.name}`, performance.now());
+      },
+      () => {},
+    );
+
     // --- create -------------------------------------------------------------------------------
     load.state.phase = 'create';
     const created = [];
@@ -260,11 +278,13 @@ async function main() {
       await objects.create(httpRoute(routeNs(i), routeName(i), routeHost(i)));
       const written = performance.now() - since;
       const latency = await pollUntil(get, routeHost(i), '/', (s) => s === 200, since);
+      const seen = announced.get(`${routeNs(i)}/${routeName(i)}`);
       if (latency === undefined) createTimeouts.push(i);
-      else created.push({ i, latency, written });
+      else created.push({ i, latency, written, ...(seen !== undefined ? { announced: seen - since } : {}) });
       if (++done % 500 === 0) log(`created ${done}/${ROUTES}; last 500: ${fmt(percentiles(created.slice(-500).map((c) => c.latency)))}`);
     });
     const createSeconds = (performance.now() - createStart) / 1000;
+    watch.abort();
     const usageAfterCreate = { controller: treeUsage(stack.controller.pid), router: treeUsage(stack.router.pid) };
     log(`created ${ROUTES} routes in ${createSeconds.toFixed(1)}s`);
 
@@ -329,6 +349,8 @@ async function main() {
         // How long the API server took to answer the create, and what remained after it answered.
         apiWrite: percentiles(created.map((c) => c.written)),
         afterWrite: percentiles(created.map((c) => c.latency - c.written)),
+        // From the API server's watch event (seen by a watch of the bench's own) to the first 200.
+        afterAnnounce: percentiles(created.filter((c) => c.announced !== undefined).map((c) => c.latency - c.announced)),
       },
       change: { ...percentiles(changed), timeouts: changeTimeouts.length, staleOldPath: staleAfterChange },
       delete: { ...percentiles(deleted), timeouts: deleteTimeouts.length },
@@ -414,6 +436,7 @@ function report(r) {
     `  new route -> first 200:   ${fmt(r.create)} (${r.create.count} routes, ${r.create.timeouts} never answered; ${r.create.seconds.toFixed(1)}s in all)`,
     `    last 1000 (>= ${r.routes - 1000} present): ${fmt(r.create.lastThousand)}`,
     `    of which the create request itself: ${fmt(r.create.apiWrite)}; from its answer to the first 200: ${fmt(r.create.afterWrite)}`,
+    `    from the API server's watch event to the first 200 (serval's part): ${fmt(r.create.afterAnnounce)}`,
     `  changed route -> 200:     ${fmt(r.change)} (${r.change.count} routes, ${r.change.timeouts} timed out, ${r.change.staleOldPath} still served the old path)`,
     `  deleted route -> 404:     ${fmt(r.delete)} (${r.delete.count} routes, ${r.delete.timeouts} timed out)`,
     `  existing routes under load: ${r.existingRoutes.requests} requests, ${r.existingRoutes.failures} non-2xx or errors` +

@@ -30,6 +30,8 @@ export interface StackOptions {
   routerWorkers?: number;
   /** Extra env for both processes (e.g. LOG_LEVEL). */
   env?: NodeJS.ProcessEnv;
+  /** Node options for the controller process only (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  controllerNodeArgs?: string[];
 }
 
 export interface ServalStack {
@@ -83,6 +85,7 @@ export async function startServalStack(cluster: Cluster, opts: StackOptions): Pr
       name: 'serval-controller',
       command: process.execPath,
       args: [
+        ...(opts.controllerNodeArgs ?? []),
         main,
         'controller',
         `--kubeconfig=${controllerKubeconfig}`,
