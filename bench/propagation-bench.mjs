@@ -7,7 +7,8 @@
 // first 404. Reports p50/p99/max, every non-2xx or error on the existing routes, and the controller's
 // and router's RSS and CPU seconds (/proc).
 //
-// Env BENCH_LOG_LEVEL (default warn) and BENCH_CONTROLLER_NODE_ARGS (node options for the controller only).
+// Env BENCH_LOG_LEVEL (default warn), BENCH_CONTROLLER_NODE_ARGS (node options for the controller only),
+// BENCH_ROUTER_WORKERS (router --workers; default: the router's default, one per CPU).
 // Flags (or env BENCH_<NAME>): --routes 5000 --namespaces 50 --existing 10 --clients 4
 //   --rate 100 (requests/s per client) --concurrency 8 (routes written in parallel) --changes 500 --deletes 500 --json <file>
 import http from 'node:http';
@@ -220,6 +221,8 @@ async function main() {
       env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' },
       // e.g. BENCH_CONTROLLER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the controller
       controllerNodeArgs: process.env.BENCH_CONTROLLER_NODE_ARGS?.split(' ').filter(Boolean),
+      // Default: the router's own default (one traffic worker per CPU).
+      ...(process.env.BENCH_ROUTER_WORKERS ? { routerWorkers: Number(process.env.BENCH_ROUTER_WORKERS) } : {}),
     });
     log(`serval up: router pid ${stack.router.pid}, controller pid ${stack.controller.pid}`);
     const k8s = await import('@kubernetes/client-node');
