@@ -42,10 +42,9 @@ export function compareRouteOrder(a: RouteOrder, b: RouteOrder): number {
   return (a.time === b.time ? 0 : a.time < b.time ? -1 : 1) || compareStrings(a.key, b.key);
 }
 
-export function sortedByAgeThenKey<T extends KubeObject>(objects: readonly T[]): T[] {
-  const decorated = objects.map((obj) => ({ obj, order: routeOrder(obj) }));
-  decorated.sort((a, b) => compareRouteOrder(a.order, b.order));
-  return decorated.map((d) => d.obj);
+/** Same length and the same items, by identity. */
+export function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 export function sorted<T>(items: readonly T[], compare: (a: T, b: T) => number): T[] {

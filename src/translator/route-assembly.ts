@@ -8,7 +8,7 @@
 import { pieceHash } from '../contract/config-version.js';
 import type { VirtualHostConfig } from '../contract/router-config.schema.js';
 import type { TranslatedRoute } from './httproute/rules.js';
-import { compareRouteOrder, type RouteOrder } from './objects.js';
+import { compareRouteOrder, compareStrings, sameItems, type RouteOrder } from './objects.js';
 import type { PlacementTarget } from './router-config.js';
 
 /** What the assembly needs of a route's outcome. */
@@ -39,10 +39,6 @@ interface Binding {
 
 const slotKey = (bound: number, hostname: string): string => `${bound}\n${hostname}`;
 
-function sameRoutes(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** Index of the first item not less than `item` (binary search over a sorted array). */
 function lowerBound<T>(items: readonly T[], item: T, compare: (a: T, b: T) => number): number {
   let lo = 0;
@@ -54,8 +50,6 @@ function lowerBound<T>(items: readonly T[], item: T, compare: (a: T, b: T) => nu
   }
   return lo;
 }
-
-const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class RouteAssembly {
   private readonly slots = new Map<string, Slot>();
@@ -106,7 +100,7 @@ export class RouteAssembly {
         slot = { bound, hostname, members: [], vhost: undefined };
         this.slots.set(key, slot);
         const binding = this.binding(bound);
-        binding.names.splice(lowerBound(binding.names, hostname, compareNames), 0, hostname);
+        binding.names.splice(lowerBound(binding.names, hostname, compareStrings), 0, hostname);
       }
       const member: Member = { placed, scope };
       slot.members.splice(lowerBound(slot.members, member, (a, b) => compareRouteOrder(a.placed.order, b.placed.order)), 0, member);
@@ -142,7 +136,7 @@ export class RouteAssembly {
     const binding = this.binding(slot.bound);
     if (slot.members.length === 0) {
       this.slots.delete(slotKey(slot.bound, slot.hostname));
-      binding.names.splice(lowerBound(binding.names, slot.hostname, compareNames), 1);
+      binding.names.splice(lowerBound(binding.names, slot.hostname, compareStrings), 1);
       binding.changed = true;
       return;
     }
@@ -151,7 +145,7 @@ export class RouteAssembly {
     const scope = slot.members[0]!.scope;
     const previous = slot.vhost ?? this.inherited?.get(slotKey(slot.bound, slot.hostname));
     let next: VirtualHostConfig;
-    if (previous && previous.scope === scope && sameRoutes(previous.routes, routes)) next = previous;
+    if (previous && previous.scope === scope && sameItems(previous.routes, routes)) next = previous;
     else {
       const built: VirtualHostConfig = { name: slot.hostname, hostnames: [slot.hostname], scope, routes };
       // Rules computed again (a new context, a new generation) often come out the same: compare

@@ -24,8 +24,7 @@ export type PlacementTarget = [number, string, string];
 
 export class RouterConfigBuilder {
   private readonly bound = new Map<string, Bound>();
-  /** Bindings in the order they were made, and each one's index: targets name bindings by index. */
-  private readonly boundList: Bound[] = [];
+  /** Each binding's index, in the order they were made: targets name bindings by index. */
   private readonly boundIndex = new Map<Bound, number>();
   /** Router bindings each Gateway listener was placed on. */
   private readonly placements = new Map<ListenerState, Bound[]>();
@@ -53,7 +52,7 @@ export class RouterConfigBuilder {
           b.listeners.push(l);
           if (!existing) {
             this.bound.set(key, b);
-            this.boundIndex.set(b, this.boundList.push(b) - 1);
+            this.boundIndex.set(b, this.boundIndex.size);
           }
           this.placements.set(l, [...(this.placements.get(l) ?? []), b]);
         }

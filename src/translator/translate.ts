@@ -10,13 +10,12 @@ import { evaluateGateway, reviewGatewayAcceptance, type GatewayState } from './g
 import { gatewayStatus } from './gateway/gateway-status.js';
 import { isProgrammable } from './gateway/listeners.js';
 import { evaluateGatewayClasses, gatewayClassStatus } from './gatewayclass.js';
-import { attachRoute } from './httproute/attachment.js';
+import { attachRoute, parentRefKey, type ParentResult } from './httproute/attachment.js';
 import { httpRouteStatus, routeAccepted } from './httproute/route-status.js';
 import { translateRules } from './httproute/rules.js';
 import { byKey, compareStrings, indexByKey, objectKey, compareRouteOrder, routeOrder, sorted } from './objects.js';
 import { ReferenceGrants } from './reference-grants.js';
 import { TranslationMemo, type RouteOutcome } from './translation-memo.js';
-import { parentRefKey, type ParentResult } from './httproute/attachment.js';
 import { RouterConfigBuilder } from './router-config.js';
 import type { ObjectStatus, ResourceSnapshot, TranslationResult, TranslatorOptions } from './translator.types.js';
 
@@ -62,9 +61,9 @@ function routingContext(gateways: readonly GatewayState[], snapshot: ResourceSna
 
 /**
  * `memo` (optional) carries work over from the previous call: the result is the same, only cheaper
- * when few routes changed (see TranslationMemo).
+ * when few routes changed (see TranslationMemo). Statuses come out GatewayClasses, then Gateways (each
+ * by name), then HTTPRoutes in route order.
  */
-/** Statuses come out GatewayClasses, then Gateways (each by name), then HTTPRoutes in route order. */
 export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions, memo: TranslationMemo = new TranslationMemo()): TranslationResult {
   memo.begin();
   const now = options.now ?? EPOCH;

@@ -11,6 +11,7 @@ import type { PoolConfig, RouterConfig } from '../contract/router-config.schema.
 import { pieceHash } from '../contract/config-version.js';
 import type { TranslatedRoute } from './httproute/rules.js';
 import { RouteAssembly, type Placed } from './route-assembly.js';
+import { sameItems } from './objects.js';
 import type { KubeObject, ObjectStatus } from './translator.types.js';
 
 interface RulesEntry {
@@ -45,8 +46,6 @@ function specToken(route: KubeObject): unknown {
   const { uid, generation } = route.metadata;
   return uid && generation !== undefined ? `${uid}/${generation}` : route;
 }
-
-const sameItems = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export class TranslationMemo {
   private translation = 0;
