@@ -2,15 +2,21 @@
  * Coalesces bursts of triggers into one run: the run starts after `quietMs` without a new trigger,
  * but never later than `maxWaitMs` after the first pending trigger (a steady stream of changes still
  * reconciles). Runs never overlap: a trigger during a run schedules exactly one more run after it.
+ *
+ * With `leading`, the first trigger after a quiet spell runs on the next event-loop turn (triggers of
+ * the same turn join it), and later ones wait until `maxWaitMs` after the previous run started: an
+ * isolated change pays no window, a stream of them still runs at most once per `maxWaitMs`.
  */
 export interface CoalescerOptions {
   quietMs: number;
   maxWaitMs: number;
+  leading?: boolean;
 }
 
 export class Coalescer {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private firstPendingAt: number | undefined;
+  private lastStartedAt = -Infinity;
   private running: Promise<void> | undefined;
   private rerun = false;
   private closed = false;
@@ -27,12 +33,25 @@ export class Coalescer {
       this.rerun = true;
       return;
     }
-    const now = Date.now();
+    const now = performance.now();
+    if (this.options.leading) {
+      if (this.timer) return;
+      const delay = this.lastStartedAt + this.options.maxWaitMs - now;
+      this.timer = delay <= 0 ? setImmediate(() => void this.fire()) : setTimeout(() => void this.fire(), delay);
+      return;
+    }
     this.firstPendingAt ??= now;
     const deadline = this.firstPendingAt + this.options.maxWaitMs;
     const delay = Math.max(0, Math.min(this.options.quietMs, deadline - now));
-    clearTimeout(this.timer);
+    this.cancelTimer();
     this.timer = setTimeout(() => void this.fire(), delay);
+  }
+
+  private cancelTimer(): void {
+    if (this.timer === undefined) return;
+    if ('refresh' in this.timer) clearTimeout(this.timer); // a Timeout (an Immediate has no refresh)
+    else clearImmediate(this.timer);
+    this.timer = undefined;
   }
 
   /** Runs now if something is pending (or `force`), and waits for it. */
@@ -43,8 +62,7 @@ export class Coalescer {
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer();
   }
 
   /** Resolves when no run is in progress or pending. */
@@ -56,9 +74,9 @@ export class Coalescer {
   }
 
   private async fire(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer();
     this.firstPendingAt = undefined;
+    this.lastStartedAt = performance.now();
     const running = (async () => {
       try {
         await this.run();

@@ -81,11 +81,12 @@ export class TranslationService implements OnModuleDestroy {
     @InjectMetric(RECONCILE_DURATION) private readonly reconcileDuration: Histogram,
   ) {
     this.options = translatorOptions(settings);
-    // A batching window, not a quiet period: changes that arrive within --debounce of the first one are
-    // translated together, and a steady stream of writes (many controllers, CI applying manifests) is
-    // never held back waiting for a pause. Changes that arrive during a translation all go in the next.
+    // A change after a quiet spell is translated on the next event-loop turn; changes that follow it
+    // within --debounce of that translation are batched into the next one. So one route edit goes live
+    // without waiting out a window, and a steady stream of writes (many controllers, CI applying
+    // manifests) costs at most one translation per window, never held back waiting for a pause.
     const windowMs = settings.debounce;
-    this.coalescer = new Coalescer({ quietMs: windowMs, maxWaitMs: windowMs }, () => this.reconcile(), (err) =>
+    this.coalescer = new Coalescer({ quietMs: windowMs, maxWaitMs: windowMs, leading: true }, () => this.reconcile(), (err) =>
       this.log.error({ err }, 'translation failed'),
     );
   }

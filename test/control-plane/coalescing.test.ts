@@ -91,6 +91,37 @@ describe('translation stage', () => {
     c.close();
   });
 
+  it('leading: a change after a quiet spell runs on the next turn; a stream still runs at most once per window', async () => {
+    const starts: number[] = [];
+    const c = new Coalescer({ quietMs: 200, maxWaitMs: 200, leading: true }, () => {
+      starts.push(performance.now());
+    });
+    // Same-turn triggers join one run, which does not wait for the 200 ms window.
+    const first = performance.now();
+    c.trigger();
+    c.trigger();
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(starts).toHaveLength(1);
+    expect(starts[0] - first).toBeLessThan(150);
+    // Triggered again right after: this one waits out the window counted from the previous start.
+    c.trigger();
+    await c.idle();
+    expect(starts).toHaveLength(2);
+    expect(starts[1] - starts[0]).toBeGreaterThanOrEqual(199);
+    // A stream of triggers every 5 ms for 700 ms: about one run per 200 ms, not one per trigger.
+    const until = performance.now() + 700;
+    while (performance.now() < until) {
+      c.trigger();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await c.idle();
+    expect(starts.length).toBeGreaterThan(3);
+    expect(starts.length).toBeLessThan(10);
+    for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(199);
+    c.close();
+  });
+
   it('emits only when the config version or the statuses change', async () => {
     const { service, events, emitted } = stage(translate, 0);
     events.emit(RESOURCES_CHANGED, { snapshot: snapshotWithRoutes(2), changedKinds: ['HTTPRoute'] });
