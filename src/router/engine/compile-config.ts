@@ -8,7 +8,7 @@
  * listeners as the same objects, so a compile given the previous compiled config reuses whatever
  * it finds there by identity. A compiled virtual host is reused only while every pool it references
  * compiles to the same CompiledPool; a listener's host index is rebuilt (cheap: one entry per
- * hostname) whenever one of its virtual hosts changed. Pools are reused only from the live config,
+ * hostname, normalized at compile time) whenever one of its virtual hosts changed. Pools are reused only from the live config,
  * so every reused endpoint state is one the endpoint registry still holds.
  */
 import type {
@@ -25,7 +25,7 @@ import type {
 import { ConfigValidationError } from '../../contract/validate-config.js';
 import { compileCors, type CompiledCors } from './cors.js';
 import { compileHeaderModifier, type CompiledHeaderModifier } from './header-modifier.js';
-import { HostIndex } from './host-index.js';
+import { HostIndex, normalizeConfiguredHost } from './host-index.js';
 import type { RedirectTarget } from './paths.js';
 import { compilePool, type CompiledPool, type EndpointRegistry, type EndpointState } from './pools.js';
 import { compileMatch, PathKind, RouteIndex, type Matchable } from './route-match.js';
@@ -75,6 +75,8 @@ export type ListenerProtocol = 'HTTP' | 'HTTPS';
 /** One virtual host's route table, with the pools it was compiled against. */
 export interface CompiledVirtualHost {
   readonly routes: RouteIndex<CompiledRoute>;
+  /** Its hostnames as the host index keys them (normalized once, at compile time). */
+  readonly hostKeys: readonly string[];
   /** Every pool its routes and mirrors name, as resolved at compile time: reusable while all still resolve the same. */
   readonly pools: ReadonlyMap<string, CompiledPool>;
 }
@@ -105,6 +107,8 @@ export interface CompiledConfig {
 export interface CompiledPieces {
   readonly pools: ReadonlyMap<PoolConfig, CompiledPool>;
   readonly listeners: ReadonlyMap<ListenerConfig, ListenerPiece>;
+  /** The same pieces by listener name: where a changed listener finds its unchanged virtual hosts. */
+  readonly listenersByName: ReadonlyMap<string, ListenerPiece>;
   /** By the listener's `tls` object (its certificates), so a listener whose virtual hosts changed keeps its contexts. */
   readonly tls: ReadonlyMap<object, CompiledTls>;
 }
@@ -113,14 +117,17 @@ interface ListenerPiece {
   readonly compiled: CompiledListener;
   /** The compiled virtual hosts its host index was built from, in document order. */
   readonly virtualHosts: readonly CompiledVirtualHost[];
+  /** The virtual host documents they were compiled from, in the same order. */
+  readonly sources: readonly VirtualHostConfig[];
 }
 
-const NO_PIECES: CompiledPieces = { pools: new Map(), listeners: new Map(), tls: new Map() };
+const NO_PIECES: CompiledPieces = { pools: new Map(), listeners: new Map(), listenersByName: new Map(), tls: new Map() };
 
 /** Pieces of the config being compiled, filled as it goes. */
 interface PieceSink {
   pools: Map<PoolConfig, CompiledPool>;
   listeners: Map<ListenerConfig, ListenerPiece>;
+  listenersByName: Map<string, ListenerPiece>;
   tls: Map<object, CompiledTls>;
 }
 
@@ -150,7 +157,7 @@ export function listenerKey(address: string, port: number): string {
  */
 export function compileConfig(config: RouterConfig, ctx: CompileContext, previous?: CompiledConfig): CompiledConfig {
   const before = previous?.pieces ?? NO_PIECES;
-  const pieces: PieceSink = { pools: new Map(), listeners: new Map(), tls: new Map() };
+  const pieces: PieceSink = { pools: new Map(), listeners: new Map(), listenersByName: new Map(), tls: new Map() };
   const pools = new Map<string, CompiledPool>();
   const endpoints = new Set<EndpointState>();
   config.pools.forEach((p, i) => {
@@ -161,10 +168,12 @@ export function compileConfig(config: RouterConfig, ctx: CompileContext, previou
     pools.set(p.name, pool);
   });
 
+  // Most changes leave every pool as it was: then a cached virtual host needs no check of its pools.
+  const poolsAsBefore = previous !== undefined && sameMap(previous.pools, pools);
   const listeners = new Map<string, CompiledListener>();
   let routeCount = 0;
   config.listeners.forEach((l, li) => {
-    const compiled = compileListener(l, `/listeners/${li}`, pools, ctx, before, pieces);
+    const compiled = compileListener(l, `/listeners/${li}`, pools, poolsAsBefore, ctx, before, pieces);
     if (listeners.has(compiled.key)) {
       throw new ConfigValidationError(`/listeners/${li}/port`, `two listeners bind ${compiled.address}:${compiled.port}`);
     }
@@ -179,13 +188,25 @@ function compileListener(
   l: ListenerConfig,
   at: string,
   pools: ReadonlyMap<string, CompiledPool>,
+  poolsAsBefore: boolean,
   ctx: CompileContext,
   before: CompiledPieces,
   pieces: PieceSink,
 ): CompiledListener {
+  // Unchanged virtual hosts are the same objects in the same relative order as in the previous
+  // version of this listener: walk both lists together and reuse by identity (no lookup, no check);
+  // anything else goes through the cache or gets compiled.
+  const previous = before.listenersByName.get(l.name);
+  const oldSources = previous?.sources ?? [];
+  const oldCompiled = previous?.virtualHosts ?? [];
+  let k = 0;
   const vhosts = l.virtualHosts.map((vhost, vi) => {
+    if (poolsAsBefore) {
+      if (oldSources[k] !== vhost && oldSources[k + 1] === vhost) k++; // one removed here
+      if (oldSources[k] === vhost) return oldCompiled[k++];
+    }
     const cached = ctx.virtualHosts?.get(vhost);
-    if (cached !== undefined && resolvesSame(cached, pools)) return cached;
+    if (cached !== undefined && (poolsAsBefore || resolvesSame(cached, pools))) return cached;
     const compiled = compileVirtualHost(vhost, `${at}/virtualHosts/${vi}`, pools);
     ctx.virtualHosts?.set(vhost, compiled);
     return compiled;
@@ -195,15 +216,13 @@ function compileListener(
   const cached = before.listeners.get(l);
   if (cached !== undefined && cached.compiled.tls === tls && sameItems(cached.virtualHosts, vhosts)) {
     pieces.listeners.set(l, cached);
+    pieces.listenersByName.set(l.name, cached);
     return cached.compiled;
   }
 
   const address = l.address ?? '0.0.0.0';
   const hosts = new HostIndex<RouteIndex<CompiledRoute>>();
-  l.virtualHosts.forEach((vhost, vi) => {
-    const names = vhost.hostnames.length === 0 ? ['*'] : vhost.hostnames;
-    for (const name of names) hosts.add(name, vhosts[vi].routes);
-  });
+  for (const vhost of vhosts) for (const key of vhost.hostKeys) hosts.addNormalized(key, vhost.routes);
   const compiled: CompiledListener = {
     name: l.name,
     key: listenerKey(address, l.port),
@@ -214,7 +233,9 @@ function compileListener(
     hosts,
     tls,
   };
-  pieces.listeners.set(l, { compiled, virtualHosts: vhosts });
+  const piece: ListenerPiece = { compiled, virtualHosts: vhosts, sources: l.virtualHosts };
+  pieces.listeners.set(l, piece);
+  pieces.listenersByName.set(l.name, piece);
   return compiled;
 }
 
@@ -234,6 +255,12 @@ function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return true;
 }
 
+function sameMap<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, value] of b) if (a.get(key) !== value) return false;
+  return true;
+}
+
 /** True while every pool the compiled virtual host references compiles to the same object. */
 function resolvesSame(vhost: CompiledVirtualHost, pools: ReadonlyMap<string, CompiledPool>): boolean {
   for (const [name, pool] of vhost.pools) if (pools.get(name) !== pool) return false;
@@ -247,7 +274,8 @@ function compileVirtualHost(vhost: VirtualHostConfig, at: string, pools: Readonl
   routes.scope = vhost.scope;
   vhost.routes.forEach((route, ri) => routes.add(compileRoute(route, ri, `${at}/routes/${ri}`, pools, used)));
   routes.seal();
-  return { routes, pools: used };
+  const hostKeys = (vhost.hostnames.length === 0 ? ['*'] : vhost.hostnames).map(normalizeConfiguredHost);
+  return { routes, hostKeys, pools: used };
 }
 
 function compileRoute(

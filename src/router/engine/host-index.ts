@@ -12,7 +12,11 @@ export class HostIndex<T> {
 
   /** First registration of a name wins (document order decides between duplicates). */
   add(hostname: string, value: T): void {
-    const name = normalizeConfiguredHost(hostname);
+    this.addNormalized(normalizeConfiguredHost(hostname), value);
+  }
+
+  /** add() for a name already through normalizeConfiguredHost. */
+  addNormalized(name: string, value: T): void {
     if (name === '' || name === '*') {
       if (this.catchAll === undefined) this.catchAll = value;
     } else if (name.startsWith('*.')) {

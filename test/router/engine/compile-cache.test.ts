@@ -99,6 +99,43 @@ describe('compileConfig with the previous compiled config', () => {
     expect(picked).toBe(second.pools.get('p')!.endpoints[0]);
   });
 
+  it('after a run of random deltas, routes every host exactly as a fresh compile of the same document', () => {
+    const c = ctx();
+    let doc = base(60);
+    let compiled = compileConfig(doc, c);
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const names = () => doc.listeners[0].virtualHosts.map((v) => v.name);
+    for (let step = 0; step < 60; step++) {
+      const n = 60 + step;
+      const existing = names();
+      const pick = () => existing[rand(existing.length)]!;
+      // Each step mixes: a new host, a replaced one (sometimes onto pool q or a duplicate hostname of
+      // another host, where the first in document order must win), removals, and now and then a pool change.
+      const ups: VirtualHostConfig[] = [host(n, rand(2) ? 'p' : 'q')];
+      const replaced = pick();
+      ups.push(vhost([rand(3) === 0 ? `${pick()}.test` : `${replaced}.test`], [route(`${replaced}-v${step}`, prefix('/'), rand(2) ? 'p' : 'q')], replaced));
+      const removed = [...new Set(Array.from({ length: rand(3) }, pick))].filter((r) => r !== replaced);
+      const version = `v${step + 1}`;
+      doc = applyConfigDelta(doc, {
+        baseVersion: doc.version!,
+        version,
+        virtualHosts: ups.map((virtualHost) => ({ listener: 'web', virtualHost })),
+        ...(removed.length ? { removedVirtualHosts: removed.map((name) => ({ listener: 'web', name })) } : {}),
+        ...(rand(5) === 0 ? { pools: [pool('q', 9100 + step)] } : {}),
+      });
+      compiled = compileConfig(doc, c, compiled);
+      const fresh = compileConfig(doc, ctx());
+      for (let i = 0; i <= n; i++) {
+        const hostname = `r${i}.test`;
+        const got = tableOf(compiled, 8080, hostname)?.match('GET', '/', '', {});
+        const want = tableOf(fresh, 8080, hostname)?.match('GET', '/', '', {});
+        expect(got?.name, `${version} ${hostname}`).toBe(want?.name);
+        expect(got?.backends.pick()?.pool?.pick(0)?.port, `${version} ${hostname} port`).toBe(want?.backends.pick()?.pool?.pick(0)?.port);
+      }
+    }
+  });
+
   it('keeps a listener’s TLS table when only its virtual hosts change', () => {
     const c = ctx();
     const cert = selfSignedCert(['secure.test']);
