@@ -12,7 +12,7 @@ import { withVersion } from '../../contract/config-version.js';
 import { createAccessLog, requestObserver } from '../metrics/access-log.js';
 import { registerConfigMetrics } from '../metrics/config-metrics.js';
 import { createProcessRegistry } from '../metrics/process-registry.js';
-import { RequestMetrics, routeNames } from '../metrics/request-metrics.js';
+import { RequestMetrics } from '../metrics/request-metrics.js';
 import {
   ConfigApplyError,
   describeError,
@@ -110,7 +110,7 @@ export class InProcessRouter implements ConfigApplier {
       throw new ConfigApplyError(rejectionStatus(code), reason);
     }
     this.swaps++;
-    this.requestMetrics.retainRoutes(routeNames(config));
+    this.requestMetrics.configChanged(config);
     this.live = { config, version, changedAt: new Date() };
     return { ...this.live, changed: true };
   }

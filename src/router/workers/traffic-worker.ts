@@ -6,7 +6,7 @@
 import type { Settings } from '../../config/settings.schema.js';
 import { createAccessLog, requestObserver } from '../metrics/access-log.js';
 import { createProcessRegistry } from '../metrics/process-registry.js';
-import { RequestMetrics, routeNames } from '../metrics/request-metrics.js';
+import { RequestMetrics } from '../metrics/request-metrics.js';
 import type { RouterConfig } from '../../contract/router-config.schema.js';
 import { applyDeltaToCopy, describeError } from './config-applier.js';
 import { createRouterEngine, engineOptions } from './engine-port.js';
@@ -40,8 +40,7 @@ export async function runTrafficWorker(settings: Settings): Promise<void> {
       return;
     }
     send({ type: 'serval:applied', id, ok: true });
-    // After the answer: dropping series of removed routes is not on the way to the config going live.
-    metrics.retainRoutes(routeNames(config));
+    metrics.configChanged(config);
   }
 
   async function handle(message: PrimaryRequest | DrainCommand): Promise<void> {

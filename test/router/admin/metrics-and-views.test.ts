@@ -47,13 +47,26 @@ describe('RequestMetrics', () => {
     const registry = new Registry();
     const m = new RequestMetrics(registry);
     m.observe(seen('old', 200, 0.01));
-    m.observe(seen('kept', 200, 0.01));
+    m.observe(seen('r1', 200, 0.01));
     m.observe(seen(null, 404, 0.01));
-    m.retainRoutes(new Set(['kept']));
+    // tlsConfig has one route, r1: the swap marks the rest for dropping, the scrape drops them.
+    m.configChanged(tlsConfig);
     const text = await registry.metrics();
     expect(text).not.toContain('route="old"');
-    expect(metricValue(text, 'serval_requests_total', { route: 'kept' })).toBe(1);
+    expect(metricValue(text, 'serval_requests_total', { route: 'r1' })).toBe(1);
     expect(metricValue(text, 'serval_requests_total', { route: '' })).toBe(1);
+  });
+
+  test('without scrapes, series of departed routes are dropped when the series have doubled', () => {
+    const registry = new Registry();
+    const m = new RequestMetrics(registry);
+    const size = () => (m as unknown as { series: Map<string, unknown> }).series.size;
+    for (let i = 0; i < 200; i++) m.observe(seen(`gone-${i}`, 200, 0.01));
+    m.configChanged(tlsConfig);
+    expect(size()).toBe(200);
+    // The next new series (r1, the one route of tlsConfig) finds 200 > 2 x 0 + 64: the departed go.
+    m.observe(seen('r1', 200, 0.01));
+    expect(size()).toBe(1);
   });
 
   test("workers' registries aggregate into sums", async () => {
