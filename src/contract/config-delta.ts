@@ -9,7 +9,7 @@
  * control plane's documents are sorted by name); whatever the order, the receiver verifies that the
  * result hashes to the delta's version.
  */
-import { configVersion, listenerHeader, pieceHash, canonicalJson } from './config-version.js';
+import { listenerHeader, pieceHash, canonicalJson } from './config-version.js';
 import type { ConfigDelta, ListenerConfig, PoolConfig, RouterConfig, VirtualHostConfig } from './router-config.schema.js';
 
 /** A delta that cannot be applied to the document it was sent for (the sender should send it whole). */
@@ -96,17 +96,38 @@ export function applyConfigDelta(base: RouterConfig, delta: ConfigDelta): Router
   return { version: delta.version, listeners, pools };
 }
 
-/** Upserted and removed items of one named list (identity first, content hash when objects differ). */
+/**
+ * Upserted and removed items of one named list (identity first, content hash when objects differ).
+ * The runs of identical objects at both ends are skipped without a lookup: one change among
+ * thousands leaves all but a few items where they were.
+ */
 function diffByName<T extends { name: string }>(before: readonly T[], after: readonly T[]): { upserts: T[]; removed: string[] } {
-  const old = new Map(before.map((item) => [item.name, item]));
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let endBefore = before.length;
+  let endAfter = after.length;
+  while (endBefore > start && endAfter > start && before[endBefore - 1] === after[endAfter - 1]) {
+    endBefore--;
+    endAfter--;
+  }
+  const old = new Map<string, T>();
+  for (let i = start; i < endBefore; i++) old.set(before[i]!.name, before[i]!);
   const upserts: T[] = [];
-  for (const item of after) {
+  for (let i = start; i < endAfter; i++) {
+    const item = after[i]!;
     const previous = old.get(item.name);
     old.delete(item.name);
     if (previous === item || (previous !== undefined && pieceHash(previous) === pieceHash(item))) continue;
     upserts.push(item);
   }
   return { upserts, removed: [...old.keys()] };
+}
+
+/** Same items in the same order: the same objects, or equal content. */
+function samePieces(a: readonly object[], b: readonly object[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && pieceHash(a[i]!) !== pieceHash(b[i]!)) return false;
+  return true;
 }
 
 function sameListenerHeaders(a: readonly ListenerConfig[], b: readonly ListenerConfig[]): boolean {
@@ -138,9 +159,14 @@ export function diffConfigs(before: RouterConfig, after: RouterConfig): ConfigDe
   const pools = diffByName<PoolConfig>(before.pools, after.pools);
   if (pools.upserts.length) delta.pools = pools.upserts;
   if (pools.removed.length) delta.removedPools = pools.removed;
-  // The receiver merges new names in sorted order; make sure that reproduces `after` exactly.
-  if (configVersion(applyConfigDelta(before, delta)) !== configVersion(after)) return undefined;
-  return delta;
+  // The receiver merges new names in sorted order; make sure that reproduces `after` exactly (what
+  // the receiver's version check will find, without hashing the whole result).
+  const applied = applyConfigDelta(before, delta);
+  const same =
+    sameListenerHeaders(applied.listeners, after.listeners) &&
+    applied.listeners.every((l, i) => samePieces(l.virtualHosts, after.listeners[i]!.virtualHosts)) &&
+    samePieces(applied.pools, after.pools);
+  return same ? delta : undefined;
 }
 
 /** How big a delta is, for logs and metrics. */
