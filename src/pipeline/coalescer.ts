@@ -37,7 +37,7 @@ export class Coalescer {
     if (this.options.leading) {
       if (this.timer) return;
       const delay = this.lastStartedAt + this.options.maxWaitMs - now;
-      this.timer = delay <= 0 ? setImmediate(() => void this.fire()) : setTimeout(() => void this.fire(), delay);
+      this.timer = delay <= 0 ? setImmediate(() => void this.fire()) : setTimeout(() => void this.fire(), Math.ceil(delay));
       return;
     }
     this.firstPendingAt ??= now;

@@ -47,6 +47,37 @@ export function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/**
+ * What changed from `before` to `after`, two lists of distinct items compared by identity. The runs
+ * of identical items at both ends are skipped without a lookup: a few changes among thousands cost a
+ * few set operations, not sets of thousands.
+ */
+export function listChanges<T>(before: readonly T[], after: readonly T[]): { added: T[]; removed: T[] } {
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let endBefore = before.length;
+  let endAfter = after.length;
+  while (endBefore > start && endAfter > start && before[endBefore - 1] === after[endAfter - 1]) {
+    endBefore--;
+    endAfter--;
+  }
+  const was = new Set(before.slice(start, endBefore));
+  const now = new Set(after.slice(start, endAfter));
+  return { added: [...now].filter((x) => !was.has(x)), removed: [...was].filter((x) => !now.has(x)) };
+}
+
+/** Index of the first item not less than `item` (binary search over a sorted array). */
+export function lowerBound<T>(items: readonly T[], item: T, compare: (a: T, b: T) => number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compare(items[mid]!, item) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function sorted<T>(items: readonly T[], compare: (a: T, b: T) => number): T[] {
   return [...items].sort(compare);
 }

@@ -8,7 +8,7 @@
 import { pieceHash } from '../contract/config-version.js';
 import type { VirtualHostConfig } from '../contract/router-config.schema.js';
 import type { TranslatedRoute } from './httproute/rules.js';
-import { compareRouteOrder, compareStrings, sameItems, type RouteOrder } from './objects.js';
+import { compareRouteOrder, compareStrings, listChanges, lowerBound, sameItems, type RouteOrder } from './objects.js';
 import type { PlacementTarget } from './router-config.js';
 
 /** What the assembly needs of a route's outcome. */
@@ -33,45 +33,37 @@ interface Slot {
 interface Binding {
   /** Hostnames of its virtual hosts, sorted. */
   names: string[];
+  /** Its slots by hostname (the names above are these keys, so a lookup hashes no new string). */
+  slots: Map<string, Slot>;
   list: VirtualHostConfig[];
   changed: boolean;
 }
 
 const slotKey = (bound: number, hostname: string): string => `${bound}\n${hostname}`;
 
-/** Index of the first item not less than `item` (binary search over a sorted array). */
-function lowerBound<T>(items: readonly T[], item: T, compare: (a: T, b: T) => number): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compare(items[mid]!, item) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 export class RouteAssembly {
-  private readonly slots = new Map<string, Slot>();
   /** The previous context's virtual hosts, reused where their content comes out the same. */
   private inherited: Map<string, VirtualHostConfig> | undefined;
 
   /** `previous`: the assembly of the context before, whose equal virtual hosts are kept as they were. */
   constructor(previous?: RouteAssembly) {
-    if (previous) this.inherited = new Map([...previous.slots].map(([key, slot]) => [key, slot.vhost!]));
+    if (!previous) return;
+    this.inherited = new Map();
+    for (const [bound, binding] of previous.bindings) for (const [name, slot] of binding.slots) this.inherited.set(slotKey(bound, name), slot.vhost!);
   }
 
   private readonly bindings = new Map<number, Binding>();
-  private members = new Set<Placed>();
+  /** What the last update() was given: the members, in its order. */
+  private members: readonly Placed[] = [];
   private readonly poolRefs = new Map<string, number>();
 
-  /** Brings the assembly to exactly `current` (any order). */
+  /** Brings the assembly to exactly `current` (any order; cheapest when it is the last call's order). */
   update(current: readonly Placed[]): void {
-    const next = new Set(current);
+    const { added, removed } = listChanges(this.members, current);
     const dirty = new Set<Slot>();
-    for (const placed of this.members) if (!next.has(placed)) this.remove(placed, dirty);
-    for (const placed of current) if (!this.members.has(placed)) this.add(placed, dirty);
-    this.members = next;
+    for (const placed of removed) this.remove(placed, dirty);
+    for (const placed of added) this.add(placed, dirty);
+    this.members = [...current];
     for (const slot of dirty) this.rebuild(slot);
     this.inherited = undefined;
   }
@@ -81,7 +73,7 @@ export class RouteAssembly {
     const binding = this.bindings.get(bound);
     if (!binding) return [];
     if (binding.changed) {
-      binding.list = binding.names.map((name) => this.slots.get(slotKey(bound, name))!.vhost!);
+      binding.list = binding.names.map((name) => binding.slots.get(name)!.vhost!);
       binding.changed = false;
     }
     return binding.list;
@@ -94,12 +86,11 @@ export class RouteAssembly {
 
   private add(placed: Placed, dirty: Set<Slot>): void {
     for (const [bound, hostname, scope] of placed.targets) {
-      const key = slotKey(bound, hostname);
-      let slot = this.slots.get(key);
+      const binding = this.binding(bound);
+      let slot = binding.slots.get(hostname);
       if (!slot) {
         slot = { bound, hostname, members: [], vhost: undefined };
-        this.slots.set(key, slot);
-        const binding = this.binding(bound);
+        binding.slots.set(hostname, slot);
         binding.names.splice(lowerBound(binding.names, hostname, compareStrings), 0, hostname);
       }
       const member: Member = { placed, scope };
@@ -111,7 +102,7 @@ export class RouteAssembly {
 
   private remove(placed: Placed, dirty: Set<Slot>): void {
     for (const [bound, hostname] of placed.targets) {
-      const slot = this.slots.get(slotKey(bound, hostname));
+      const slot = this.bindings.get(bound)?.slots.get(hostname);
       if (!slot) continue;
       const at = slot.members.findIndex((m) => m.placed === placed);
       if (at >= 0) slot.members.splice(at, 1);
@@ -128,14 +119,14 @@ export class RouteAssembly {
 
   private binding(bound: number): Binding {
     let binding = this.bindings.get(bound);
-    if (!binding) this.bindings.set(bound, (binding = { names: [], list: [], changed: true }));
+    if (!binding) this.bindings.set(bound, (binding = { names: [], slots: new Map(), list: [], changed: true }));
     return binding;
   }
 
   private rebuild(slot: Slot): void {
     const binding = this.binding(slot.bound);
     if (slot.members.length === 0) {
-      this.slots.delete(slotKey(slot.bound, slot.hostname));
+      binding.slots.delete(slot.hostname);
       binding.names.splice(lowerBound(binding.names, slot.hostname, compareStrings), 1);
       binding.changed = true;
       return;

@@ -13,7 +13,7 @@ import { evaluateGatewayClasses, gatewayClassStatus } from './gatewayclass.js';
 import { attachRoute, parentRefKey, type ParentResult } from './httproute/attachment.js';
 import { httpRouteStatus, routeAccepted } from './httproute/route-status.js';
 import { translateRules } from './httproute/rules.js';
-import { byKey, compareStrings, indexByKey, objectKey, compareRouteOrder, routeOrder, sorted } from './objects.js';
+import { byKey, compareStrings, indexByKey, objectKey, routeOrder, sorted } from './objects.js';
 import { ReferenceGrants } from './reference-grants.js';
 import { TranslationMemo, type RouteOutcome } from './translation-memo.js';
 import { RouterConfigBuilder } from './router-config.js';
@@ -120,13 +120,12 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
     outcomes.push(outcome);
     for (const i of outcome.attachedTo) listeners[i]!.attachedRoutes++;
   }
-  outcomes.sort((a, b) => compareRouteOrder(a.order, b.order));
-  for (const outcome of outcomes) if (outcome.status) routeStatuses.push(outcome.status);
+  for (const outcome of memo.inRouteOrder(outcomes)) if (outcome.status) routeStatuses.push(outcome.status);
 
   for (const g of gateways) statuses.push(gatewayStatus(g, now));
   statuses.sort(byStatusKey);
   // Route statuses stay in route order (oldest first, then by key): as deterministic as sorting by
-  // name, without sorting thousands on every translation.
+  // name; the memo keeps the order from one translation to the next instead of sorting thousands.
   for (const s of routeStatuses) statuses.push(s);
   const assembly = memo.assemble(outcomes);
   for (const pool of assembly.pools()) backends.use(pool);

@@ -11,7 +11,7 @@ import type { PoolConfig, RouterConfig } from '../contract/router-config.schema.
 import { pieceHash } from '../contract/config-version.js';
 import type { TranslatedRoute } from './httproute/rules.js';
 import { RouteAssembly, type Placed } from './route-assembly.js';
-import { sameItems } from './objects.js';
+import { compareRouteOrder, listChanges, lowerBound, sameItems } from './objects.js';
 import type { KubeObject, ObjectStatus } from './translator.types.js';
 
 interface RulesEntry {
@@ -58,6 +58,9 @@ export class TranslationMemo {
   private epoch = 0;
   private assembly = new RouteAssembly();
   private pools = new Map<string, PoolConfig>();
+  /** The last translation's outcomes as given, and the same in route order. */
+  private given: readonly RouteOutcome[] = [];
+  private ordered: RouteOutcome[] = [];
 
   /** Starts a translation. */
   begin(): void {
@@ -115,6 +118,25 @@ export class TranslationMemo {
     const status = compute();
     this.statuses.set(route, { translated, parents, status });
     return status;
+  }
+
+  /**
+   * `outcomes` in route order (oldest first, then by key), as a sort would give: the previous order
+   * with the removed taken out and the new inserted, unless much changed (then sorted afresh).
+   */
+  inRouteOrder(outcomes: readonly RouteOutcome[]): readonly RouteOutcome[] {
+    const { added, removed } = listChanges(this.given, outcomes);
+    this.given = [...outcomes];
+    const byOrder = (a: RouteOutcome, b: RouteOutcome): number => compareRouteOrder(a.order, b.order);
+    if (added.length + removed.length > outcomes.length / 8) {
+      this.ordered = [...outcomes].sort(byOrder);
+      return this.ordered;
+    }
+    const gone = new Set(removed);
+    const ordered = gone.size === 0 ? [...this.ordered] : this.ordered.filter((o) => !gone.has(o));
+    for (const outcome of added) ordered.splice(lowerBound(ordered, outcome, byOrder), 0, outcome);
+    this.ordered = ordered;
+    return ordered;
   }
 
   /** The virtual hosts of this context's bindings, brought up to date with this translation's routes. */
