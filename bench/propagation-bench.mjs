@@ -4,13 +4,15 @@
 // keep-alive clients on a few existing routes while HTTPRoutes are created in many namespaces, then
 // changed, then deleted. Each new route is timed from the API write (just before the create request)
 // to its first 200 through the router; changes to their first 200 on the new path; deletions to their
-// first 404. Reports p50/p99/max, every non-2xx or error on the existing routes, and the controller's
+// first 404. Two kinds of new route: the bulk create (all routes, --concurrency writers at once: a
+// write storm) and, with all of them present, --adds more written one at a time (what one engineer's
+// `kubectl apply` sees; the issue's target is on these). Reports p50/p99/max, every non-2xx or error on the existing routes, and the controller's
 // and router's RSS and CPU seconds (/proc).
 //
 // Env BENCH_LOG_LEVEL (default warn), BENCH_CONTROLLER_NODE_ARGS (node options for the controller only),
 // BENCH_ROUTER_WORKERS (router --workers; default: the router's default, one per CPU).
 // Flags (or env BENCH_<NAME>): --routes 5000 --namespaces 50 --existing 10 --clients 4
-//   --rate 100 (requests/s per client) --concurrency 8 (routes written in parallel) --changes 500 --deletes 500 --json <file>
+//   --rate 100 (requests/s per client) --concurrency 8 (routes written in parallel) --adds 200 --changes 500 --deletes 500 --json <file>
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +23,7 @@ import { treeUsage } from './k8s-proc-stats.mjs';
 
 const { values: flags } = parseArgs({
   options: Object.fromEntries(
-    ['routes', 'namespaces', 'existing', 'clients', 'rate', 'concurrency', 'changes', 'deletes', 'json'].map((n) => [n, { type: 'string' }]),
+    ['routes', 'namespaces', 'existing', 'clients', 'rate', 'concurrency', 'adds', 'changes', 'deletes', 'json'].map((n) => [n, { type: 'string' }]),
   ),
 });
 const opt = (name, def) => Number(flags[name] ?? process.env[`BENCH_${name.toUpperCase()}`] ?? def);
@@ -34,6 +36,7 @@ const RATE = opt('rate', 100);
 // How often a poller asks for a route that is not there yet: the measurement's resolution.
 const POLL_MS = 5;
 const CONCURRENCY = opt('concurrency', 8);
+const ADDS = opt('adds', 200);
 const CHANGES = Math.min(opt('changes', 500), ROUTES);
 const DELETES = Math.min(opt('deletes', 500), ROUTES);
 const JSON_OUT = flags.json ?? process.env.BENCH_JSON;
@@ -287,9 +290,28 @@ async function main() {
       if (++done % 500 === 0) log(`created ${done}/${ROUTES}; last 500: ${fmt(percentiles(created.slice(-500).map((c) => c.latency)))}`);
     });
     const createSeconds = (performance.now() - createStart) / 1000;
-    watch.abort();
     const usageAfterCreate = { controller: treeUsage(stack.controller.pid), router: treeUsage(stack.router.pid) };
     log(`created ${ROUTES} routes in ${createSeconds.toFixed(1)}s`);
+
+    // --- add: with all routes present, one new route at a time ------------------------------------
+    load.state.phase = 'add';
+    await sleep(1000); // let the status writes of the bulk create settle
+    const added = [];
+    const addTimeouts = [];
+    for (let k = 0; k < ADDS; k++) {
+      const i = ROUTES + k;
+      const since = performance.now();
+      await objects.create(httpRoute(routeNs(i), routeName(i), routeHost(i)));
+      const written = performance.now() - since;
+      const latency = await pollUntil(pollers[0], routeHost(i), '/', (s) => s === 200, since);
+      const seen = announced.get(`${routeNs(i)}/${routeName(i)}`);
+      if (latency === undefined) addTimeouts.push(i);
+      else added.push({ i, latency, written, ...(seen !== undefined ? { announced: seen - since } : {}) });
+      // Apart, as separate edits are: the next one starts after this one's status write went through.
+      await sleep(50);
+    }
+    watch.abort();
+    log(`added ${ADDS} routes one at a time with ${ROUTES} present`);
 
     // --- change: move the route to another path -----------------------------------------------
     load.state.phase = 'change';
@@ -339,6 +361,12 @@ async function main() {
     const reconciles = sumMetric(controllerMetrics, 'serval_reconcile_duration_seconds_count');
 
     const createStats = percentiles(created.map((c) => c.latency));
+    /** Latency, the create request's own time, and serval's part (from the API server's watch event). */
+    const phases = (list) => ({
+      apiWrite: percentiles(list.map((c) => c.written)),
+      afterWrite: percentiles(list.map((c) => c.latency - c.written)),
+      afterAnnounce: percentiles(list.filter((c) => c.announced !== undefined).map((c) => c.latency - c.announced)),
+    });
     const lastThousand = percentiles(created.filter((c) => c.i >= ROUTES - Math.min(1000, ROUTES)).map((c) => c.latency));
     const result = {
       routes: ROUTES,
@@ -349,12 +377,11 @@ async function main() {
         timeouts: createTimeouts.length,
         seconds: createSeconds,
         lastThousand,
-        // How long the API server took to answer the create, and what remained after it answered.
-        apiWrite: percentiles(created.map((c) => c.written)),
-        afterWrite: percentiles(created.map((c) => c.latency - c.written)),
-        // From the API server's watch event (seen by a watch of the bench's own) to the first 200.
-        afterAnnounce: percentiles(created.filter((c) => c.announced !== undefined).map((c) => c.latency - c.announced)),
+        // How long the API server took to answer the create, what remained after it answered, and the
+        // time from the API server's watch event (seen by a watch of the bench's own) to the first 200.
+        ...phases(created),
       },
+      add: { ...percentiles(added.map((c) => c.latency)), timeouts: addTimeouts.length, ...phases(added) },
       change: { ...percentiles(changed), timeouts: changeTimeouts.length, staleOldPath: staleAfterChange },
       delete: { ...percentiles(deleted), timeouts: deleteTimeouts.length },
       existingRoutes: { requests: load.state.requests, failures: load.state.failures, byPhase: load.state.byPhase, samples: load.state.samples },
@@ -435,8 +462,11 @@ function report(r) {
   const verdict = (ok) => (ok ? 'ok' : 'MISSED');
   const lines = [
     '',
-    `route propagation on the test cluster: ${r.routes} HTTPRoutes in ${r.namespaces} namespaces, ${r.concurrency} written at a time`,
-    `  new route -> first 200:   ${fmt(r.create)} (${r.create.count} routes, ${r.create.timeouts} never answered; ${r.create.seconds.toFixed(1)}s in all)`,
+    `route propagation on the test cluster: ${r.routes} HTTPRoutes in ${r.namespaces} namespaces`,
+    `  new route with ${r.routes} present, one at a time -> first 200: ${fmt(r.add)} (${r.add.count} routes, ${r.add.timeouts} never answered)`,
+    `    of which the create request itself: ${fmt(r.add.apiWrite)}; from its answer to the first 200: ${fmt(r.add.afterWrite)}`,
+    `    from the API server's watch event to the first 200 (serval's part): ${fmt(r.add.afterAnnounce)}`,
+    `  bulk create, ${r.concurrency} written at a time -> first 200: ${fmt(r.create)} (${r.create.count} routes, ${r.create.timeouts} never answered; ${r.create.seconds.toFixed(1)}s in all)`,
     `    last 1000 (>= ${r.routes - 1000} present): ${fmt(r.create.lastThousand)}`,
     `    of which the create request itself: ${fmt(r.create.apiWrite)}; from its answer to the first 200: ${fmt(r.create.afterWrite)}`,
     `    from the API server's watch event to the first 200 (serval's part): ${fmt(r.create.afterAnnounce)}`,
@@ -447,7 +477,7 @@ function report(r) {
     `  controller: RSS ${mb(r.controller.rssMB * 1048576)} with ${r.routes} routes (peak ${mb(r.controller.peakRssMB * 1048576)}; V8 heap at the end ${mb(r.controller.heapUsedMB * 1048576)} used of ${mb(r.controller.heapTotalMB * 1048576)}), CPU ${r.controller.cpuSeconds.toFixed(1)} s`,
     `  controller reconciles: ${r.reconciles.count} (mean ${ms(r.reconciles.meanMs)} each); router config swaps: ${r.routerConfigSwaps}`,
     `  router (all workers): RSS ${mb(r.router.rssMB * 1048576)} (peak ${mb(r.router.peakRssMB * 1048576)}), CPU ${r.router.cpuSeconds.toFixed(1)} s`,
-    `targets: p99 < 50 ms ${verdict(r.create.p99 < 50 && r.create.timeouts === 0)}; zero errors on existing routes ${verdict(r.existingRoutes.failures === 0)}; controller RSS < 250 MB ${verdict(r.controller.peakRssMB < 250)}`,
+    `targets: p99 < 50 ms per new route with ${r.routes} present ${verdict(r.add.p99 < 50 && r.add.timeouts === 0 && r.create.timeouts === 0)}; zero errors on existing routes ${verdict(r.existingRoutes.failures === 0)}; controller RSS < 250 MB ${verdict(r.controller.peakRssMB < 250)}`,
   ];
   console.log(lines.join('\n'));
 }
