@@ -8,11 +8,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { pino, type Logger } from 'pino';
 import { AdminModule } from './admin/admin.module.js';
 import { exitOnSignals } from './process/exit-on-signals.js';
-import { pinoLoggerModule } from './process/pino-logger.module.js';
+import { pinoLoggerModule, usePinoLogs } from './process/pino-logger.module.js';
 import { SettingsModule } from './config/settings.module.js';
 import type { Settings } from './config/settings.schema.js';
 import { DataPlaneModule } from './data-plane/data-plane.module.js';
@@ -75,7 +74,7 @@ export async function startController(settings: Settings, logger: Logger = pino(
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(NestPinoLogger));
+  usePinoLogs(app, logger);
   await app.listen(settings.controllerPort, settings.controllerAddress);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : settings.controllerPort;

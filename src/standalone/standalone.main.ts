@@ -7,13 +7,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, register, type Registry } from 'prom-client';
 import { SettingsModule } from '../config/settings.module.js';
 import type { Settings } from '../config/settings.schema.js';
 import { exitOnSignals } from '../process/exit-on-signals.js';
-import { pinoLoggerModule } from '../process/pino-logger.module.js';
+import { pinoLoggerModule, usePinoLogs } from '../process/pino-logger.module.js';
 import { CONFIG_PUBLISHED, type ConfigPublishedEvent } from '../pipeline/pipeline.events.js';
 import { PipelineState } from '../pipeline/pipeline-state.js';
 import { adminExposureProblem } from '../router/admin/admin-security.js';
@@ -85,7 +84,7 @@ export async function startStandalone(given: Settings, options: StandaloneOption
       abortOnError: false,
       bodyParser: false,
     });
-    app.useLogger(app.get(NestPinoLogger));
+    usePinoLogs(app, logger);
     const events = app.get(EventEmitter2);
     const firstLive = new Promise<boolean>((resolve) => {
       events.once(CONFIG_PUBLISHED, (_e: ConfigPublishedEvent) => resolve(true));

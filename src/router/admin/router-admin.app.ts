@@ -5,12 +5,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { SettingsModule } from '../../config/settings.module.js';
 import type { Settings } from '../../config/settings.schema.js';
 import type { ConfigApplier } from '../workers/config-applier.js';
-import { pinoLoggerModule } from '../../process/pino-logger.module.js';
+import { pinoLoggerModule, usePinoLogs } from '../../process/pino-logger.module.js';
 import { RouterAdminModule } from './router-admin.module.js';
 
 @Module({})
@@ -42,7 +41,7 @@ export async function startRouterAdmin(settings: Settings, applier: ConfigApplie
     // Fastify's own JSON parser only: no urlencoded parser, so a form body is a 415 like any non-JSON.
     bodyParser: false,
   });
-  app.useLogger(app.get(NestPinoLogger));
+  usePinoLogs(app, logger);
   await app.listen(listen.port, listen.address);
   return app;
 }
