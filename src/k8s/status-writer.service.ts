@@ -26,12 +26,21 @@ import { statusCanon, statusMergePatch } from './status-patch.js';
 export const STATUS_WRITES_TOTAL = 'serval_status_writes_total';
 const CONCURRENCY = 8;
 const RETRY_MS = 5_000;
+/**
+ * An object's status is written at most once per this many ms; changes in between go out together in
+ * the next write. A Gateway's attachedRoutes changes with every route added, so without it a burst of
+ * 5,000 new routes also wrote the Gateway 5,000 times (and the writes that raced their own watch
+ * event came back 409). An object's first write is never held back.
+ */
+const MIN_REWRITE_MS = 250;
 
 interface Written {
   /** The desired status we wrote. */
   desired: string;
   /** The status the API server stored in answer (it may normalize what we sent). */
   stored: string;
+  /** When the write was answered (performance.now()). */
+  at: number;
 }
 
 function keyOf(s: { kind: string; namespace?: string; name: string }): string {
@@ -44,6 +53,7 @@ export class StatusWriter implements OnModuleDestroy {
   private desired: ObjectStatus[] = [];
   private leader = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private spacingTimer: NodeJS.Timeout | undefined;
   private readonly written = new Map<string, Written>();
   private readonly coalescer = new Coalescer({ quietMs: 10, maxWaitMs: 200 }, () => this.writeAll(), (err) => this.log.error({ err }, 'status write pass failed'));
 
@@ -55,6 +65,7 @@ export class StatusWriter implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     clearTimeout(this.retryTimer);
+    clearTimeout(this.spacingTimer);
     this.coalescer.close();
   }
 
@@ -88,7 +99,21 @@ export class StatusWriter implements OnModuleDestroy {
       const wanted = new Set(this.desired.map(keyOf));
       for (const key of this.written.keys()) if (!wanted.has(key)) this.written.delete(key);
     }
-    const queue = this.desired.filter((s) => this.needsWrite(s));
+    const now = performance.now();
+    let nextDue = Infinity;
+    const queue = this.desired.filter((s) => {
+      if (!this.needsWrite(s)) return false;
+      const due = (this.written.get(keyOf(s))?.at ?? -Infinity) + MIN_REWRITE_MS;
+      if (due <= now) return true;
+      nextDue = Math.min(nextDue, due);
+      return false;
+    });
+    if (nextDue !== Infinity && this.spacingTimer === undefined) {
+      this.spacingTimer = setTimeout(() => {
+        this.spacingTimer = undefined;
+        if (this.leader) this.coalescer.trigger();
+      }, Math.ceil(nextDue - now)).unref();
+    }
     const workers = Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
       for (let s = queue.shift(); s && this.leader; s = queue.shift()) await this.write(s);
     });
@@ -117,7 +142,7 @@ export class StatusWriter implements OnModuleDestroy {
     const what = `${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}`;
     try {
       const stored = await this.api.request<{ status?: unknown }>('PATCH', path, { body, contentType: PatchStrategy.MergePatch });
-      this.written.set(keyOf(s), { desired: statusCanon(s.status), stored: statusCanon(stored?.status) });
+      this.written.set(keyOf(s), { desired: statusCanon(s.status), stored: statusCanon(stored?.status), at: performance.now() });
       this.writes.inc({ kind: s.kind, result: 'ok' });
       this.log.debug(`${what}: status written`);
     } catch (err) {

@@ -155,6 +155,27 @@ describe.skipIf(skipReason)('serval controller on a real cluster', () => {
     expect(await writes()).toBe(settled);
   });
 
+  it('a stream of new routes rewrites the Gateway status a few times, not once per route', async () => {
+    const c1 = controllers[0];
+    const gatewayWrites = async () => Number((await (await fetch(`${c1.url}/metrics`)).text()).match(/serval_status_writes_total\{kind="Gateway",result="ok"\} (\d+)/)?.[1] ?? 0);
+    const attached = async () => {
+      const gw = (await custom.getNamespacedCustomObject({ ...GW, namespace: APP, plural: 'gateways', name: 'gw' })) as { status?: { listeners?: { attachedRoutes?: number }[] } };
+      return gw.status?.listeners?.[0]?.attachedRoutes;
+    };
+    const before = await gatewayWrites();
+    // 30 routes, one every 30 ms: each is its own translation, and each changes the Gateway's attachedRoutes.
+    for (let i = 0; i < 30; i++) {
+      await custom.createNamespacedCustomObject({ ...GW, namespace: APP, plural: 'httproutes', body: route(`burst-${i}`, `/burst-${i}`) });
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    await waitFor('attachedRoutes counts all 31 routes', async () => (await attached()) === 31, 60_000);
+    const writes = (await gatewayWrites()) - before;
+    expect(writes).toBeGreaterThan(0);
+    expect(writes).toBeLessThan(15);
+    for (let i = 0; i < 30; i++) await custom.deleteNamespacedCustomObject({ ...GW, namespace: APP, plural: 'httproutes', name: `burst-${i}` });
+    await waitFor('attachedRoutes back to 1', async () => (await attached()) === 1, 60_000);
+  });
+
   it('resumes its watches after the API server restarts', async () => {
     const c1 = controllers[0];
     const index = cluster.processes.findIndex((p) => p.name === 'kube-apiserver');
