@@ -116,6 +116,7 @@ export class K8sResourceProvider implements OnApplicationBootstrap, OnApplicatio
     this.dirty.clear();
     for (const i of this.informers) this.objects.set({ kind: i.resource.kind }, i.store.size);
     const event: ResourcesChangedEvent = { snapshot: this.snapshot(), changedKinds };
+    this.log.debug({ changedKinds }, 'resources changed');
     this.events.emit(RESOURCES_CHANGED, event);
   }
 }

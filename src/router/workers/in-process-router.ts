@@ -93,7 +93,12 @@ export class InProcessRouter implements ConfigApplier {
 
   applyDelta(body: unknown): Promise<ApplyResult> {
     // Parsed in the queue: a delta is checked against the config live when its turn comes.
-    return this.queue.run(() => this.put(() => parseDeltaOnLive(this.live, body)));
+    return this.queue.run(async () => {
+      const started = performance.now();
+      const result = await this.put(() => parseDeltaOnLive(this.live, body));
+      this.logger.debug({ version: result.version, ms: +(performance.now() - started).toFixed(1) }, 'delta live');
+      return result;
+    });
   }
 
   private async put(build: () => RouterConfig): Promise<ApplyResult> {
