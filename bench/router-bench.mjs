@@ -5,10 +5,12 @@
 //   direct to the upstream (nginx answering 200 itself), nginx as reverse proxy (1 worker, upstream
 //   keepalive), a minimal http-proxy server (the library's ceiling), and serval router with 1 worker
 //   and with all workers, each with 10 and with 10,000 routes (requesting a route in the middle).
+// Then serval 1 worker and the minimal server side by side (both loaded at once), comparing CPU per
+// request: on a shared machine whose speed changes from minute to minute, the steadier comparison.
 // Env: BENCH_DURATION (s, default 10), BENCH_ROUNDS (3: interleaved runs per scenario, medians reported),
 //      BENCH_CONNECTIONS (64), BENCH_THREADS (2),
 //      BENCH_CPU_PROF=1 (profile serval's 1-worker runs and print where the time goes).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -146,12 +148,43 @@ function parseWrk(out) {
   };
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
   const socketErrors = /Socket errors: (.*)/.exec(out)?.[1];
-  return { rps, p50: pct(50), p99: pct(99), non2xx: Number(errors), socketErrors };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  return { rps, p50: pct(50), p99: pct(99), non2xx: Number(errors), socketErrors, requests };
 }
 
 function wrk(port, path, seconds = DURATION) {
   const out = execFileSync('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}${path}`], { encoding: 'utf8' });
   return parseWrk(out);
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function wrkAsync(port, path, threads, connections) {
+  return new Promise((resolve, reject) =>
+    execFile('wrk', [`-t${threads}`, `-c${connections}`, `-d${DURATION}s`, '--latency', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}${path}`], { encoding: 'utf8' }, (err, out) => (err ? reject(err) : resolve(parseWrk(out)))),
+  );
+}
+
+/**
+ * Both servers loaded at once (half the connections each), CPU per request from /proc. Run one after
+ * the other, req/s ratios move with whatever else the shared machine does that minute; side by side,
+ * both see the same minute, and CPU per request does not depend on how the two share the cores.
+ */
+async function cpuPerRequestRatio(a, b) {
+  const ratios = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const before = [cpuSeconds(a.pid), cpuSeconds(b.pid)];
+    const [ra, rb] = await Promise.all([wrkAsync(a.port, a.path, 1, CONNECTIONS / 2), wrkAsync(b.port, b.path, 1, CONNECTIONS / 2)]);
+    const perA = (cpuSeconds(a.pid) - before[0]) / ra.requests;
+    const perB = (cpuSeconds(b.pid) - before[1]) / rb.requests;
+    log(`side by side (round ${round + 1}/${ROUNDS}): ${a.label} ${(perA * 1e6).toFixed(1)} us CPU/request, ${b.label} ${(perB * 1e6).toFixed(1)} us`);
+    ratios.push(perB / perA);
+  }
+  return [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)];
 }
 
 /** A short warm-up (JIT, connection pools) before a scenario's first run, then the measured run. */
@@ -284,6 +317,16 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of scenarios) runs.get(s.label).push(measure(`${s.label} (round ${round + 1}/${ROUNDS})`, s.port, s.path, round === 0));
   }
+  const sideBySide = [];
+  for (const { serval, workers, routes } of servals) {
+    if (workers !== 1) continue;
+    const label = `serval 1 worker, ${routes === 10 ? '10' : '10,000'} routes`;
+    const ratio = await cpuPerRequestRatio(
+      { label: 'minimal', pid: minimal.pid, port: minimalPort, path: '/svc-5/x' },
+      { label, pid: serval.child.pid, port: serval.listenPort, path: `/svc-${routes / 2}/x` },
+    );
+    sideBySide.push({ label, ratio });
+  }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const results = scenarios.map(({ label }) => {
     const rs = runs.get(label);
@@ -313,6 +356,8 @@ async function main() {
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
   for (const [w, r] of Object.entries(rss)) out.push(`serval RSS with 10,000 routes, ${w} worker(s): ${(r.bytes / 1024 / 1024).toFixed(1)} MB over ${r.processes} processes (primary + workers)`);
+  out.push('', 'side by side with the minimal http-proxy server (both loaded at once; CPU per request, median of rounds):');
+  for (const { label, ratio } of sideBySide) out.push(`  ${label}: ${ratio.toFixed(2)}x its CPU per request (as req/s on a saturated core: ${(1 / ratio).toFixed(2)}x)`);
 
   const s10 = by('serval 1 worker, 10 routes');
   const s10k = by('serval 1 worker, 10,000 routes');
