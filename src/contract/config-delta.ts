@@ -102,14 +102,7 @@ export function applyConfigDelta(base: RouterConfig, delta: ConfigDelta): Router
  * thousands leaves all but a few items where they were.
  */
 function diffByName<T extends { name: string }>(before: readonly T[], after: readonly T[]): { upserts: T[]; removed: string[] } {
-  let start = 0;
-  while (start < before.length && start < after.length && before[start] === after[start]) start++;
-  let endBefore = before.length;
-  let endAfter = after.length;
-  while (endBefore > start && endAfter > start && before[endBefore - 1] === after[endAfter - 1]) {
-    endBefore--;
-    endAfter--;
-  }
+  const { start, endBefore, endAfter } = changedStretch(before, after);
   const old = new Map<string, T>();
   for (let i = start; i < endBefore; i++) old.set(before[i]!.name, before[i]!);
   const upserts: T[] = [];
@@ -121,6 +114,23 @@ function diffByName<T extends { name: string }>(before: readonly T[], after: rea
     upserts.push(item);
   }
   return { upserts, removed: [...old.keys()] };
+}
+
+/**
+ * Where two lists differ: the stretch between the runs of identical items (by identity) at both ends,
+ * as [start, endBefore) of `before` and [start, endAfter) of `after`. Unchanged documents keep their
+ * pieces as the same objects, so one change among thousands leaves a stretch of a few items.
+ */
+export function changedStretch<T>(before: readonly T[], after: readonly T[]): { start: number; endBefore: number; endAfter: number } {
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let endBefore = before.length;
+  let endAfter = after.length;
+  while (endBefore > start && endAfter > start && before[endBefore - 1] === after[endAfter - 1]) {
+    endBefore--;
+    endAfter--;
+  }
+  return { start, endBefore, endAfter };
 }
 
 /** Same items in the same order: the same objects, or equal content. */

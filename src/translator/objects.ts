@@ -1,4 +1,5 @@
 /** Small helpers over Kubernetes wire objects shared by the translator's stages. */
+import { changedStretch } from '../contract/config-delta.js';
 import type { KubeObject } from './translator.types.js';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
@@ -53,14 +54,7 @@ export function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean
  * few set operations, not sets of thousands.
  */
 export function listChanges<T>(before: readonly T[], after: readonly T[]): { added: T[]; removed: T[] } {
-  let start = 0;
-  while (start < before.length && start < after.length && before[start] === after[start]) start++;
-  let endBefore = before.length;
-  let endAfter = after.length;
-  while (endBefore > start && endAfter > start && before[endBefore - 1] === after[endAfter - 1]) {
-    endBefore--;
-    endAfter--;
-  }
+  const { start, endBefore, endAfter } = changedStretch(before, after);
   const was = new Set(before.slice(start, endBefore));
   const now = new Set(after.slice(start, endAfter));
   return { added: [...now].filter((x) => !was.has(x)), removed: [...was].filter((x) => !now.has(x)) };
