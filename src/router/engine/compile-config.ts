@@ -8,8 +8,8 @@
  * listeners as the same objects, so a compile given the previous compiled config reuses whatever
  * it finds there by identity. A compiled virtual host is reused only while every pool it references
  * compiles to the same CompiledPool; a listener's host index is rebuilt (cheap: one entry per
- * hostname, normalized at compile time) whenever one of its virtual hosts changed. Pools are reused only from the live config,
- * so every reused endpoint state is one the endpoint registry still holds.
+ * hostname, normalized at compile time) whenever one of its virtual hosts changed. Pools are reused
+ * only from the live config, so every reused endpoint state is one the endpoint registry still holds.
  */
 import type {
   BackendFilterConfig,
