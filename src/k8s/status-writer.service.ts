@@ -21,7 +21,8 @@ import type { ObjectStatus } from '../translator/translator.types.js';
 import { K8sResourceProvider } from './k8s-resource.provider.js';
 import { KubeApi, KubeApiError } from './kube-api.js';
 import { STATUS_KINDS } from './resource-kinds.js';
-import { statusCanon, statusMergePatch } from './status-patch.js';
+import { statusCanon } from '../translator/status-canon.js';
+import { statusMergePatch } from './status-patch.js';
 
 export const STATUS_WRITES_TOTAL = 'serval_status_writes_total';
 const CONCURRENCY = 8;

@@ -5,9 +5,8 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { canonicalJson } from '../contract/config-version.js';
 import { CONFIG_TRANSLATED, type ConfigTranslatedEvent } from '../pipeline/pipeline.events.js';
-import { withoutTransitionTimes } from '../translator/translation.service.js';
+import { statusCanon } from '../translator/status-canon.js';
 import type { ObjectStatus } from '../translator/translator.types.js';
 
 interface Condition {
@@ -48,7 +47,7 @@ export class StatusLog {
     for (const s of event.statuses) {
       const id = `${s.kind}/${s.namespace ?? ''}/${s.name}`;
       seen.add(id);
-      const key = canonicalJson(withoutTransitionTimes(s.status));
+      const key = statusCanon(s.status);
       if (this.last.get(id) === key) continue;
       this.last.set(id, key);
       const { text, healthy } = statusLine(s);

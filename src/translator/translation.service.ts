@@ -15,6 +15,7 @@ import { ConfigValidationError, parseRouterConfig } from '../contract/validate-c
 import { Coalescer } from '../pipeline/coalescer.js';
 import { CONFIG_TRANSLATED, RESOURCES_CHANGED, type ConfigTranslatedEvent, type ResourcesChangedEvent } from '../pipeline/pipeline.events.js';
 import type { ObjectStatus, ResourceSnapshot, TranslationResult, TranslatorOptions } from './translator.types.js';
+import { sameStatuses } from './status-canon.js';
 import { TranslationMemo } from './translation-memo.js';
 
 /** Injection token of the pure translate function (the module provides the real one). */
@@ -34,30 +35,6 @@ export function translatorOptions(
     ...(settings.gatewayPublicAddress ? { publicAddress: settings.gatewayPublicAddress } : {}),
     ...(namespace && name ? { publicAddressService: { namespace, name } } : {}),
   };
-}
-
-/**
- * Statuses compared without lastTransitionTime: a re-stamped but otherwise equal condition is no change.
- * The translator is deterministic (same input, same key order), so plain JSON in one pass is enough here;
- * at 5,000 routes this runs ~3x faster than copying and sorting.
- */
-export function statusesKey(statuses: ObjectStatus[]): string {
-  return JSON.stringify(statuses, (key, value: unknown) => (key === 'lastTransitionTime' ? undefined : value));
-}
-
-/** Whether two status lists say the same; statuses the memo carried over are the same objects, so this is cheap. */
-export function sameStatuses(a: readonly ObjectStatus[], b: readonly ObjectStatus[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && statusesKey([a[i]!]) !== statusesKey([b[i]!])) return false;
-  return true;
-}
-
-export function withoutTransitionTimes(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutTransitionTimes);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'lastTransitionTime').map(([k, v]) => [k, withoutTransitionTimes(v)]));
-  }
-  return value;
 }
 
 @Injectable()

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseServiceRef, parseUrlList, serviceEndpointUrls } from '../../src/data-plane/replica-targets.js';
 import { acquiredSpec, decide, microTime, releasedSpec, type Lease } from '../../src/k8s/lease-record.js';
-import { statusCanon, statusMergePatch } from '../../src/k8s/status-patch.js';
-import { statusesKey } from '../../src/translator/translation.service.js';
+import { statusMergePatch } from '../../src/k8s/status-patch.js';
+import { sameStatuses, statusCanon } from '../../src/translator/status-canon.js';
 
 describe('replica targets', () => {
   it('parses URL lists and service references, refusing garbage', () => {
@@ -64,7 +64,8 @@ describe('status patches', () => {
     const b = { conditions: [{ type: 'Accepted', status: 'True', lastTransitionTime: '2025-06-01T00:00:00Z' }] };
     expect(statusCanon(a)).toBe(statusCanon(b));
     expect(statusCanon(a)).not.toBe(statusCanon({ conditions: [{ type: 'Accepted', status: 'False' }] }));
-    expect(statusesKey([{ kind: 'Gateway', name: 'g', status: a }])).toBe(statusesKey([{ kind: 'Gateway', name: 'g', status: b }]));
+    expect(sameStatuses([{ kind: 'Gateway', name: 'g', status: a }], [{ kind: 'Gateway', name: 'g', status: b }])).toBe(true);
+    expect(sameStatuses([{ kind: 'Gateway', name: 'g', status: a }], [{ kind: 'Gateway', name: 'h', status: b }])).toBe(false);
   });
 
   it('sets dropped keys to null and guards with the resourceVersion', () => {
