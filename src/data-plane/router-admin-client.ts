@@ -1,6 +1,6 @@
 /**
- * HTTP client of one router's admin API (POST /routes/update, PATCH /config, GET /config), on Node's
- * built-in fetch.
+ * HTTP client of one router's admin API (POST /routes/update, PATCH /config, GET /config/version), on
+ * Node's built-in fetch.
  * Retries follow the original design: 3 attempts, 100 ms doubling, capped at 5 s. A router that rejects
  * the document (4xx) is not retried: the same document would be rejected again.
  */
@@ -127,17 +127,30 @@ export class RouterAdminClient {
     throw last ?? new PushError('push aborted', undefined, 0);
   }
 
-  /** The config version the router serves, or undefined when it serves none. Throws when unreachable. */
+  /**
+   * The config version the router serves, or undefined when it serves none. Throws when unreachable.
+   * Asks GET /config/version; a router without it (404) is asked GET /config, the whole document.
+   */
   async liveVersion(baseUrl: string, signal?: AbortSignal): Promise<string | undefined> {
-    const res = await fetch(new URL('config', withSlash(baseUrl)), {
+    const small = await this.get(baseUrl, 'config/version', signal);
+    if (small.status !== 404) return this.versionFrom(small);
+    await small.body?.cancel();
+    return this.versionFrom(await this.get(baseUrl, 'config', signal));
+  }
+
+  private get(baseUrl: string, path: string, signal?: AbortSignal): Promise<Response> {
+    return fetch(new URL(path, withSlash(baseUrl)), {
       headers: this.headers(false),
       signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(signal ? [signal] : [])]),
     });
+  }
+
+  private async versionFrom(res: Response): Promise<string | undefined> {
     if (res.status === 404 || res.status === 503) {
       await res.body?.cancel();
       return undefined;
     }
-    if (!res.ok) throw new Error(`GET /config answered ${res.status}: ${await errorText(res)}`);
+    if (!res.ok) throw new Error(`GET ${new URL(res.url).pathname} answered ${res.status}: ${await errorText(res)}`);
     return reportedVersion(await res.json());
   }
 }

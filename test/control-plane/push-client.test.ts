@@ -3,6 +3,7 @@
  * reached by retries and the version check, a rejected config leaves the router on its last good one,
  * a restarted router is brought back up to date without a new change, new Service endpoints are found.
  */
+import http from 'node:http';
 import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,29 @@ describe('RouterAdminClient', () => {
     expect((err as PushError).status).toBe(400);
     expect((err as PushError).attempts).toBe(1);
     expect((err as PushError).message).toContain('bogus');
+  });
+
+  it('reads the live version from GET /config/version, and from GET /config on a router without it', async () => {
+    const r = await router();
+    const client = new RouterAdminClient({ token: TOKEN });
+    expect(await client.liveVersion(r.url)).toBeUndefined();
+    const config = versioned(routeTo(await freePort(), upA.port));
+    await client.push(r.url, config);
+    expect(await client.liveVersion(r.url)).toBe(config.version);
+    const small = await fetch(`${r.url}/config/version`);
+    expect(await small.json()).toEqual({ version: config.version, changedAt: expect.any(String), swapCount: 1 });
+
+    // An older router: GET /config only (the whole document), 404 elsewhere.
+    const paths: string[] = [];
+    const older = http.createServer((req, res) => {
+      paths.push(req.url ?? '');
+      if (req.url !== '/config') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: 'v-old', config: { listeners: [], pools: [] } }));
+    });
+    await new Promise<void>((done) => older.listen(0, '127.0.0.1', done));
+    cleanups.push(() => new Promise((done) => older.close(done)));
+    expect(await client.liveVersion(`http://127.0.0.1:${(older.address() as { port: number }).port}`)).toBe('v-old');
+    expect(paths).toEqual(['/config/version', '/config']);
   });
 
   it('is refused without the admin token', async () => {

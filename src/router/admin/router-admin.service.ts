@@ -21,6 +21,8 @@ export interface LiveConfigView {
   config: RouterConfig | null;
 }
 
+export type LiveVersionView = Omit<LiveConfigView, 'config'>;
+
 export interface Readiness {
   ready: boolean;
   reason?: string;
@@ -59,6 +61,11 @@ export class RouterAdminService {
     if (!live) return { version: null, changedAt: null, swapCount: this.applier.swapCount, config: null };
     if (this.view?.version !== live.version) this.view = { version: live.version, config: redactConfig(live.config) };
     return { version: live.version, changedAt: live.changedAt.toISOString(), swapCount: this.applier.swapCount, config: this.view.config };
+  }
+
+  liveVersion(): LiveVersionView {
+    const live = this.applier.current;
+    return { version: live?.version ?? null, changedAt: live?.changedAt.toISOString() ?? null, swapCount: this.applier.swapCount };
   }
 
   routes(): RouteRow[] {
