@@ -321,9 +321,17 @@ async function main() {
       const i = changedRoute(k);
       const get = pollers[worker];
       const since = performance.now();
-      const route = await custom.getNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: routeNs(i), plural: 'httproutes', name: routeName(i) });
-      route.spec.rules[0].matches[0].path.value = '/v2';
-      await custom.replaceNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: routeNs(i), plural: 'httproutes', name: routeName(i), body: route });
+      // Read, change, replace; again on 409 (the controller writes the route's status too).
+      for (let attempt = 1; ; attempt++) {
+        const route = await custom.getNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: routeNs(i), plural: 'httproutes', name: routeName(i) });
+        route.spec.rules[0].matches[0].path.value = '/v2';
+        try {
+          await custom.replaceNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: routeNs(i), plural: 'httproutes', name: routeName(i), body: route });
+          break;
+        } catch (err) {
+          if (err?.code !== 409 || attempt >= 5) throw err;
+        }
+      }
       const latency = await pollUntil(get, routeHost(i), '/v2', (s) => s === 200, since);
       if (latency === undefined) changeTimeouts.push(i);
       else changed.push(latency);

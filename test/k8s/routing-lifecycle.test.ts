@@ -211,9 +211,18 @@ describe.skipIf(skipReason)('routing lifecycle on a real cluster', () => {
     await createRoute(route('moving', '/old'));
     await waitFor('the old path is served by a Pod', () => servedByPod('/old/x'), 60_000);
 
-    const current = await readRoute('moving');
-    current.spec.rules[0].matches[0].path.value = '/new';
-    await custom.replaceNamespacedCustomObject({ ...GW, namespace: APP, plural: 'httproutes', name: 'moving', body: current });
+    // Read, change, replace; again on 409, as client-go's RetryOnConflict does: the controller writes the
+    // route's status too, and a status write between the read and the replace changes its resourceVersion.
+    for (let attempt = 1; ; attempt++) {
+      const current = await readRoute('moving');
+      current.spec.rules[0].matches[0].path.value = '/new';
+      try {
+        await custom.replaceNamespacedCustomObject({ ...GW, namespace: APP, plural: 'httproutes', name: 'moving', body: current });
+        break;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409 || attempt >= 5) throw err;
+      }
+    }
     await waitFor('the new path is served by a Pod', () => servedByPod('/new/x'), 60_000);
     expect(await statusOf('/old/x')).toBe(404);
 
