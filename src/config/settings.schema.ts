@@ -38,6 +38,7 @@ export const SETTINGS = {
 
   // Router traffic
   workers: { flag: 'workers', env: 'WORKERS', schema: Type.Integer({ minimum: 1, maximum: 256 }), modes: routerSide, description: 'Traffic worker processes (node:cluster). Default: the CPU count.' },
+  workerApplyTimeout: { flag: 'worker-apply-timeout', env: 'WORKER_APPLY_TIMEOUT_MS', schema: Type.Integer({ minimum: 100 }), default: 30_000, modes: ['router'], description: 'With 2+ workers: how long a traffic worker may take to put a config live, in ms. One that does not answer in time is killed and replaced, and the others go back to the previous config.' },
   simpleListenAddress: { flag: 'listen-address', env: 'LISTEN_ADDRESS', schema: Type.String({ minLength: 1 }), default: '0.0.0.0', modes: routerSide, description: 'Address of the HTTP listener the simple config format maps onto.' },
   simpleListenPort: { flag: 'listen-port', env: 'LISTEN_PORT', schema: Port, default: 8080, modes: routerSide, description: 'Port of the HTTP listener the simple config format maps onto.' },
   maxHeaderSize: { flag: 'max-header-size', env: 'MAX_HEADER_SIZE', schema: Type.Integer({ minimum: 1024, maximum: 1048576 }), default: 16384, modes: routerSide, description: 'Largest request header block in bytes (larger: 431).' },

@@ -57,7 +57,7 @@ async function startTraffic(settings: Settings, workers: number, logger: Logger)
     return InProcessRouter.start({ settings, logger });
   }
   const { WorkerPool } = await import('./workers/worker-pool.js');
-  return WorkerPool.start({ workers, logger });
+  return WorkerPool.start({ workers, logger, applyTimeoutMs: settings.workerApplyTimeout });
 }
 
 function warmUpValidators(): void {

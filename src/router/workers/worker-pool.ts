@@ -117,6 +117,15 @@ class WorkerHandle {
     });
   }
 
+  /**
+   * Ends a worker whose state is unknown or wrong, without asking: it ignores SIGTERM (the primary
+   * drains workers over IPC), and a worker that stopped answering would never act on a polite request.
+   * Its exit brings a replacement that takes the live config.
+   */
+  terminate(): void {
+    this.worker.process.kill('SIGKILL');
+  }
+
   settle(reply: WorkerReply): void {
     const p = this.pending.get(reply.id);
     if (!p) return;
@@ -214,7 +223,7 @@ export class WorkerPool implements ConfigApplier {
         if (!reply.ok) throw new Error(reply.reason);
       } catch (err) {
         this.options.logger.error({ pid: handle.pid, version: live.version, reason: (err as Error).message }, 'new worker could not take the current config; replacing it');
-        handle.worker.kill();
+        handle.terminate();
         return;
       }
     }
@@ -291,7 +300,7 @@ export class WorkerPool implements ConfigApplier {
       'config rejected by a worker; rolling the others back',
     );
     // A worker that did not answer is in an unknown state: replace it (it comes back with the live config).
-    for (const f of failed) if (f.unanswered) f.handle.worker.kill();
+    for (const f of failed) if (f.unanswered) f.handle.terminate();
     // After a delta, the way back is a delta too (the workers keep their compiled pieces).
     const back = delta && this.live ? diffConfigs(config, this.live.config) : undefined;
     await this.rollBack(outcomes.filter((o) => o.ok).map((o) => o.handle), back);
@@ -331,7 +340,7 @@ export class WorkerPool implements ConfigApplier {
         } catch (err) {
           // It cannot return to the live config: replace it rather than serve a config nobody asked for.
           this.options.logger.error({ pid: h.pid, reason: (err as Error).message }, 'rollback failed; replacing the worker');
-          h.worker.kill();
+          h.terminate();
         }
       }),
     );

@@ -1,7 +1,8 @@
 /**
  * PATCH /config on the built `serval router --workers 2`: the primary validates a delta and sends it
  * (not the whole config) to each traffic worker, which applies it to its own copy. The delta
- * scenario, deltas under load, a delta no worker can honour, and a replaced worker taking deltas.
+ * scenario, deltas under load, a delta no worker can honour, a worker that hangs during a delta (the
+ * other goes back), and a replaced worker taking deltas.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,7 +42,7 @@ beforeAll(async () => {
   let adminPort: number;
   [upA, upB, listenPort, adminPort] = await Promise.all([startUpstream('A'), startUpstream('B'), freePort(), freePort()]);
   t = { base: `http://127.0.0.1:${adminPort}`, listenPort, portA: upA.port, portB: upB.port };
-  child = spawn(process.execPath, [MAIN, 'router', '--workers', '2', '--admin-port', String(adminPort), '--admin-token', TOKEN, '--log-level', 'warn'], {
+  child = spawn(process.execPath, [MAIN, 'router', '--workers', '2', '--admin-port', String(adminPort), '--admin-token', TOKEN, '--log-level', 'warn', '--worker-apply-timeout', '3000'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ADMIN_TOKEN: '' },
@@ -139,4 +140,37 @@ test('a replaced worker gets the whole config, then takes deltas like the others
   expect(res.status, res.text).toBe(200);
   await expectServed(t, { a: { status: 200, body: 'B' }, c: { status: 200, body: 'B' } }, 8);
   expect(output).not.toContain('could not apply the delta');
+}, 120_000);
+
+test('a worker that hangs during a delta is killed and replaced; the other goes back to the live config; nothing changes', async () => {
+  const pool = { name: 'pool-a', endpoints: [{ host: '127.0.0.1', port: t.portA }] };
+  const v0 = withVersion({ listeners: [{ name: 'web', address: '127.0.0.1', port: t.listenPort, protocol: 'HTTP', virtualHosts: [host('a', 'pool-a')] }], pools: [pool] });
+  expect((await admin(t.base, 'PUT', '/config', v0, AUTH)).status).toBe(200);
+  const v1 = withVersion({ ...v0, version: undefined, listeners: [{ ...v0.listeners[0], virtualHosts: [host('a', 'pool-a'), host('h', 'pool-a')] }] });
+  const before = await workerPids();
+  expect(before).toHaveLength(2);
+  // A real hang: the process is stopped, so it neither answers nor acts on SIGTERM.
+  process.kill(before[0], 'SIGSTOP');
+  try {
+    const res = await patch(t, delta(v0, v1));
+    expect(res.status, res.text).toBe(503);
+    expect(res.text).toMatch(/did not answer/);
+  } finally {
+    try {
+      process.kill(before[0], 'SIGCONT');
+    } catch {
+      // already gone: it was killed, as it should be
+    }
+  }
+  expect((await admin(t.base, 'GET', '/config')).json.version).toBe(v0.version);
+  await waitFor('the hung worker gone and a replacement ready', async () => {
+    const now = await workerPids();
+    return now.length === 2 && !now.includes(before[0]) && (await readyWorkers()) === 2;
+  }, 60_000);
+  // Both workers serve v0: the one that had taken v1 was rolled back (host h would answer on its connections).
+  await expectServed(t, { a: { status: 200, body: 'A' }, h: { status: 404 } }, 8);
+  // And the same delta goes through now.
+  const again = await patch(t, delta(v0, v1));
+  expect(again.status, again.text).toBe(200);
+  await expectServed(t, { a: { status: 200, body: 'A' }, h: { status: 200, body: 'A' } }, 8);
 }, 120_000);
