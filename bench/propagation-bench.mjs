@@ -12,7 +12,7 @@
 // Env BENCH_LOG_LEVEL (default warn), BENCH_CONTROLLER_NODE_ARGS (node options for the controller only),
 // BENCH_ROUTER_WORKERS (router --workers; default: the router's default, one per CPU).
 // Flags (or env BENCH_<NAME>): --routes 5000 --namespaces 50 --existing 10 --clients 4
-//   --rate 100 (requests/s per client) --concurrency 8 (routes written in parallel) --adds 200 --changes 500 --deletes 500 --json <file>
+//   --rate 100 (requests/s per client) --concurrency 8 (routes written in parallel) --adds 500 --changes 500 --deletes 500 --json <file>
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,7 +36,7 @@ const RATE = opt('rate', 100);
 // How often a poller asks for a route that is not there yet: the measurement's resolution.
 const POLL_MS = 5;
 const CONCURRENCY = opt('concurrency', 8);
-const ADDS = opt('adds', 200);
+const ADDS = opt('adds', 500);
 const CHANGES = Math.min(opt('changes', 500), ROUTES);
 const DELETES = Math.min(opt('deletes', 500), ROUTES);
 const JSON_OUT = flags.json ?? process.env.BENCH_JSON;
