@@ -8,7 +8,7 @@
 import { pieceHash } from '../contract/config-version.js';
 import type { VirtualHostConfig } from '../contract/router-config.schema.js';
 import type { TranslatedRoute } from './httproute/rules.js';
-import { compareRouteOrder, compareStrings, listChanges, lowerBound, sameItems, type RouteOrder } from './objects.js';
+import { compareRouteOrder, compareStrings, lowerBound, sameItems, type RouteOrder } from './objects.js';
 import type { PlacementTarget } from './router-config.js';
 
 /** What the assembly needs of a route's outcome. */
@@ -53,17 +53,13 @@ export class RouteAssembly {
   }
 
   private readonly bindings = new Map<number, Binding>();
-  /** What the last update() was given: the members, in its order. */
-  private members: readonly Placed[] = [];
   private readonly poolRefs = new Map<string, number>();
 
-  /** Brings the assembly to exactly `current` (any order; cheapest when it is the last call's order). */
-  update(current: readonly Placed[]): void {
-    const { added, removed } = listChanges(this.members, current);
+  /** Takes `removed` out and puts `added` in (the outcomes that changed since the last call). */
+  change(added: readonly Placed[], removed: readonly Placed[]): void {
     const dirty = new Set<Slot>();
     for (const placed of removed) this.remove(placed, dirty);
     for (const placed of added) this.add(placed, dirty);
-    this.members = [...current];
     for (const slot of dirty) this.rebuild(slot);
     this.inherited = undefined;
   }

@@ -120,14 +120,14 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
     outcomes.push(outcome);
     for (const i of outcome.attachedTo) listeners[i]!.attachedRoutes++;
   }
-  for (const outcome of memo.inRouteOrder(outcomes)) if (outcome.status) routeStatuses.push(outcome.status);
+  const { inRouteOrder, assembly } = memo.place(outcomes);
+  for (const outcome of inRouteOrder) if (outcome.status) routeStatuses.push(outcome.status);
 
   for (const g of gateways) statuses.push(gatewayStatus(g, now));
   statuses.sort(byStatusKey);
   // Route statuses stay in route order (oldest first, then by key): as deterministic as sorting by
   // name; the memo keeps the order from one translation to the next instead of sorting thousands.
   for (const s of routeStatuses) statuses.push(s);
-  const assembly = memo.assemble(outcomes);
   for (const pool of assembly.pools()) backends.use(pool);
   const config = memo.internPools(builder.build((bound) => assembly.virtualHosts(bound)));
   memo.commit();

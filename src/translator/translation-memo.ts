@@ -57,6 +57,8 @@ export class TranslationMemo {
   private context = '';
   private epoch = 0;
   private assembly = new RouteAssembly();
+  /** The assembly was made for a new context and holds no outcomes yet. */
+  private assemblyEmpty = true;
   private pools = new Map<string, PoolConfig>();
   /** The last translation's outcomes as given, and the same in route order. */
   private given: readonly RouteOutcome[] = [];
@@ -83,6 +85,7 @@ export class TranslationMemo {
       this.context = context;
       this.epoch++;
       this.assembly = new RouteAssembly(this.assembly);
+      this.assemblyEmpty = true;
     }
     return this.epoch;
   }
@@ -121,12 +124,22 @@ export class TranslationMemo {
   }
 
   /**
-   * `outcomes` in route order (oldest first, then by key), as a sort would give: the previous order
-   * with the removed taken out and the new inserted, unless much changed (then sorted afresh).
+   * Takes this translation's outcomes (in any order): returns them in route order (oldest first, then
+   * by key) and the assembly brought up to date with them. What changed since the last translation is
+   * worked out once, for both: the order is the previous one with the removed taken out and the new
+   * inserted (sorted afresh when much changed), and the assembly rebuilds only the hosts they touch.
    */
-  inRouteOrder(outcomes: readonly RouteOutcome[]): readonly RouteOutcome[] {
+  place(outcomes: readonly RouteOutcome[]): { inRouteOrder: readonly RouteOutcome[]; assembly: RouteAssembly } {
     const { added, removed } = listChanges(this.given, outcomes);
     this.given = [...outcomes];
+    // A new context's assembly is empty: every outcome goes in, none comes out.
+    if (this.assemblyEmpty) this.assembly.change(outcomes, []);
+    else this.assembly.change(added, removed);
+    this.assemblyEmpty = false;
+    return { inRouteOrder: this.reorder(outcomes, added, removed), assembly: this.assembly };
+  }
+
+  private reorder(outcomes: readonly RouteOutcome[], added: readonly RouteOutcome[], removed: readonly RouteOutcome[]): RouteOutcome[] {
     const byOrder = (a: RouteOutcome, b: RouteOutcome): number => compareRouteOrder(a.order, b.order);
     if (added.length + removed.length > outcomes.length / 8) {
       this.ordered = [...outcomes].sort(byOrder);
@@ -137,12 +150,6 @@ export class TranslationMemo {
     for (const outcome of added) ordered.splice(lowerBound(ordered, outcome, byOrder), 0, outcome);
     this.ordered = ordered;
     return ordered;
-  }
-
-  /** The virtual hosts of this context's bindings, brought up to date with this translation's routes. */
-  assemble(outcomes: readonly RouteOutcome[]): RouteAssembly {
-    this.assembly.update(outcomes);
-    return this.assembly;
   }
 
   /** The config with every pool equal to the previous translation's replaced by that previous object. */
