@@ -58,9 +58,9 @@ export class RouterAdminService {
 
   liveConfig(): LiveConfigView {
     const live = this.applier.current;
-    if (!live) return { version: null, changedAt: null, swapCount: this.applier.swapCount, config: null };
+    if (!live) return { ...this.liveVersion(), config: null };
     if (this.view?.version !== live.version) this.view = { version: live.version, config: redactConfig(live.config) };
-    return { version: live.version, changedAt: live.changedAt.toISOString(), swapCount: this.applier.swapCount, config: this.view.config };
+    return { ...this.liveVersion(), config: this.view.config };
   }
 
   liveVersion(): LiveVersionView {

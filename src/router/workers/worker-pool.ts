@@ -74,15 +74,17 @@ class WorkerHandle {
   }
 
   /** Puts a config live in this worker: resolves with its verdict, rejects if it does not answer. */
-  async applyConfig(config: RouterConfig, timeoutMs: number): Promise<ApplyVerdict> {
-    const reply = await this.request({ type: 'serval:apply', config }, timeoutMs);
-    if (reply.type !== 'serval:applied') throw new Error(`unexpected reply ${reply.type}`);
-    return reply;
+  applyConfig(config: RouterConfig, timeoutMs: number): Promise<ApplyVerdict> {
+    return this.verdict({ type: 'serval:apply', config }, timeoutMs);
   }
 
   /** Applies a delta to this worker's own copy: resolves with its verdict, rejects if it does not answer. */
-  async applyDelta(delta: ConfigDelta, timeoutMs: number): Promise<ApplyVerdict> {
-    const reply = await this.request({ type: 'serval:apply-delta', delta }, timeoutMs);
+  applyDelta(delta: ConfigDelta, timeoutMs: number): Promise<ApplyVerdict> {
+    return this.verdict({ type: 'serval:apply-delta', delta }, timeoutMs);
+  }
+
+  private async verdict(body: RequestBody, timeoutMs: number): Promise<ApplyVerdict> {
+    const reply = await this.request(body, timeoutMs);
     if (reply.type !== 'serval:applied') throw new Error(`unexpected reply ${reply.type}`);
     return reply;
   }
