@@ -21,7 +21,7 @@ export interface InformerListener {
    * Only an object's status changed (same generation, labels and annotations): the cache holds the new
    * object, but nothing the translator routes on moved. Most of these are our own status writes.
    */
-  statusChanged(kind: ResourceKind): void;
+  statusChanged(kind: ResourceKind, object: KubeObject): void;
   /** The watch failed and restarts after `delayMs` (`reason`: error, or expired for a 410 re-list). */
   restarted(kind: ResourceKind, reason: 'error' | 'expired', err: unknown, delayMs: number): void;
   synced(kind: ResourceKind): void;
@@ -173,7 +173,7 @@ export class Informer {
     else this.store.set(key, o);
     if (rv) this.resourceVersion = rv;
     if (type === 'MODIFIED' && previous && STATUS_WRITTEN_KINDS.has(this.resource.kind) && onlyStatusChanged(previous, o)) {
-      this.listener.statusChanged(this.resource);
+      this.listener.statusChanged(this.resource, o);
     } else {
       this.listener.changed(this.resource);
     }

@@ -8,7 +8,13 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { EventEmitter2, EventEmitterReadinessWatcher, OnEvent } from '@nestjs/event-emitter';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
-import { RELOAD_REQUESTED, RESOURCES_CHANGED, type ResourcesChangedEvent } from '../pipeline/pipeline.events.js';
+import {
+  RELOAD_REQUESTED,
+  RESOURCES_CHANGED,
+  STATUS_OBSERVED,
+  type ResourcesChangedEvent,
+  type StatusObservedEvent,
+} from '../pipeline/pipeline.events.js';
 import type { KubeObject, ResourceSnapshot } from '../translator/translator.types.js';
 import { Informer, type InformerListener } from './informer.js';
 import { KubeApi } from './kube-api.js';
@@ -88,9 +94,12 @@ export class K8sResourceProvider implements OnApplicationBootstrap, OnApplicatio
     setImmediate(() => this.emit());
   }
 
-  statusChanged(kind: ResourceKind): void {
+  statusChanged(kind: ResourceKind, object: KubeObject): void {
     // Keep snapshots current (the status writer diffs against them) without paying for a translation.
     this.cached.delete(kind.snapshotKey);
+    if (!this.ready) return;
+    const event: StatusObservedEvent = { kind: kind.kind, namespace: object.metadata.namespace, name: object.metadata.name };
+    this.events.emit(STATUS_OBSERVED, event);
   }
 
   synced(kind: ResourceKind): void {

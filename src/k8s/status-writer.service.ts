@@ -1,8 +1,9 @@
 /**
  * The status stage: the leader writes the translator's desired status of each GatewayClass, Gateway and
  * HTTPRoute, and only where it differs from the object's current status (merge patch of the status
- * subresource, resourceVersion-guarded). Conflicts and 404s are logged and retried on the next event;
- * nothing here can crash the controller.
+ * subresource, resourceVersion-guarded). A conflicted write is retried when the watch brings the object's
+ * newer version (or after CONFLICT_RETRY_MS at the latest); other failures after RETRY_MS. A status that
+ * someone else overwrote is written back. Nothing here can crash the controller.
  */
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
@@ -14,8 +15,10 @@ import {
   CONFIG_TRANSLATED,
   LEADERSHIP_CHANGED,
   RESOURCES_CHANGED,
+  STATUS_OBSERVED,
   type ConfigTranslatedEvent,
   type LeadershipChangedEvent,
+  type StatusObservedEvent,
 } from '../pipeline/pipeline.events.js';
 import type { ObjectStatus } from '../translator/translator.types.js';
 import { K8sResourceProvider } from './k8s-resource.provider.js';
@@ -27,6 +30,11 @@ import { statusMergePatch } from './status-patch.js';
 export const STATUS_WRITES_TOTAL = 'serval_status_writes_total';
 const CONCURRENCY = 8;
 const RETRY_MS = 5_000;
+/**
+ * A 409 means our cached copy is older than the server's, and its watch event (which triggers the retry)
+ * is on the way; this is the backstop in case it already came while the write was in flight.
+ */
+const CONFLICT_RETRY_MS = 1_000;
 /**
  * An object's status is written at most once per this many ms; changes in between go out together in
  * the next write. A Gateway's attachedRoutes changes with every route added, so without it a burst of
@@ -54,8 +62,11 @@ export class StatusWriter implements OnModuleDestroy {
   private desired: ObjectStatus[] = [];
   private leader = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private retryAt = Infinity;
   private spacingTimer: NodeJS.Timeout | undefined;
   private readonly written = new Map<string, Written>();
+  /** Objects whose last write came back 409. */
+  private readonly conflicted = new Set<string>();
   private readonly coalescer = new Coalescer({ quietMs: 10, maxWaitMs: 200 }, () => this.writeAll(), (err) => this.log.error({ err }, 'status write pass failed'));
 
   constructor(
@@ -82,10 +93,26 @@ export class StatusWriter implements OnModuleDestroy {
     if (this.leader) this.coalescer.trigger();
   }
 
+  /**
+   * Status-only changes do not reach the translator (RESOURCES_CHANGED): most are the echoes of our own
+   * writes. A pass is due when the object's last write conflicted, or when the status now differs from
+   * what the server stored for our write (someone else wrote it, or the echo beat our write's answer).
+   */
+  @OnEvent(STATUS_OBSERVED)
+  onStatusObserved(event: StatusObservedEvent): void {
+    if (!this.leader) return;
+    const key = keyOf(event);
+    const w = this.written.get(key);
+    if (this.conflicted.has(key) || (w && w.stored !== statusCanon(this.resources.get(event.kind, event.namespace, event.name)?.status))) {
+      this.coalescer.trigger();
+    }
+  }
+
   @OnEvent(LEADERSHIP_CHANGED)
   onLeadershipChanged(event: LeadershipChangedEvent): void {
     this.leader = event.leader;
     this.written.clear();
+    this.conflicted.clear();
     if (this.leader) this.coalescer.trigger();
   }
 
@@ -99,6 +126,7 @@ export class StatusWriter implements OnModuleDestroy {
       // Objects that are gone (or no longer ours) leave their records behind: drop them.
       const wanted = new Set(this.desired.map(keyOf));
       for (const key of this.written.keys()) if (!wanted.has(key)) this.written.delete(key);
+      for (const key of this.conflicted) if (!wanted.has(key)) this.conflicted.delete(key);
     }
     const now = performance.now();
     let nextDue = Infinity;
@@ -144,19 +172,37 @@ export class StatusWriter implements OnModuleDestroy {
     try {
       const stored = await this.api.request<{ status?: unknown }>('PATCH', path, { body, contentType: PatchStrategy.MergePatch });
       this.written.set(keyOf(s), { desired: statusCanon(s.status), stored: statusCanon(stored?.status), at: performance.now() });
+      this.conflicted.delete(keyOf(s));
       this.writes.inc({ kind: s.kind, result: 'ok' });
       this.log.debug(`${what}: status written`);
     } catch (err) {
       const status = err instanceof KubeApiError ? err.status : undefined;
       this.writes.inc({ kind: s.kind, result: status === 409 ? 'conflict' : status === 404 ? 'not_found' : 'error' });
       const message = err instanceof Error ? err.message : String(err);
-      if (status === 409 || status === 404) this.log.log(`${what}: status write ${status === 409 ? 'conflicted' : 'found no object'}; retried on the next event`);
-      else {
+      if (status === 409) {
+        this.log.log(`${what}: status write conflicted; retried with the newer version`);
+        this.conflicted.add(keyOf(s));
+        this.retryIn(CONFLICT_RETRY_MS);
+      } else if (status === 404) {
+        this.log.log(`${what}: status write found no object; its deletion event follows`);
+      } else {
         this.log.warn(`${what}: status write failed (${message}); retrying`);
         // No event may come for a while: try again on our own.
-        clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => this.leader && this.coalescer.trigger(), RETRY_MS).unref();
+        this.retryIn(RETRY_MS);
       }
     }
+  }
+
+  /** Runs a pass after `ms`, unless one is already set to run sooner. */
+  private retryIn(ms: number): void {
+    const at = performance.now() + ms;
+    if (this.retryTimer !== undefined && this.retryAt <= at) return;
+    clearTimeout(this.retryTimer);
+    this.retryAt = at;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.retryAt = Infinity;
+      if (this.leader) this.coalescer.trigger();
+    }, ms).unref();
   }
 }

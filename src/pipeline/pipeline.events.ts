@@ -11,6 +11,11 @@ export const CONFIG_TRANSLATED = 'config.translated';
 export const CONFIG_PUBLISHED = 'config.published';
 /** Leader election result changed (controller), or the single replica is leader by definition. */
 export const LEADERSHIP_CHANGED = 'leadership.changed';
+/**
+ * Only the status of a GatewayClass, Gateway or HTTPRoute changed (nothing the translator routes on): the
+ * status writer retries a conflicted write, or restores a status someone else overwrote.
+ */
+export const STATUS_OBSERVED = 'status.observed';
 /** An operator asked for a full re-read of the resources and a push to every router (POST /reload). */
 export const RELOAD_REQUESTED = 'reload.requested';
 
@@ -18,6 +23,12 @@ export interface ResourcesChangedEvent {
   snapshot: ResourceSnapshot;
   /** Why: the kinds that changed since the last event (for logs and metrics). */
   changedKinds: string[];
+}
+
+export interface StatusObservedEvent {
+  kind: string;
+  namespace?: string;
+  name: string;
 }
 
 export interface ConfigTranslatedEvent {

@@ -176,6 +176,19 @@ describe.skipIf(skipReason)('serval controller on a real cluster', () => {
     await waitFor('attachedRoutes back to 1', async () => (await attached()) === 1, 60_000);
   });
 
+  it('writes back a Gateway status that someone else overwrote, with no other change to prompt it', async () => {
+    // A status-only change reaches the writer on its own (no translation): the same path retries a 409.
+    const attached = async () => {
+      const gw = (await custom.getNamespacedCustomObject({ ...GW, namespace: APP, plural: 'gateways', name: 'gw' })) as { status?: { listeners?: { attachedRoutes?: number }[] } };
+      return gw.status?.listeners?.[0]?.attachedRoutes;
+    };
+    expect(await attached()).toBe(1);
+    const gw = (await custom.getNamespacedCustomObject({ ...GW, namespace: APP, plural: 'gateways', name: 'gw' })) as { status: { listeners: { attachedRoutes: number }[] } };
+    gw.status.listeners[0].attachedRoutes = 7;
+    await custom.replaceNamespacedCustomObjectStatus({ ...GW, namespace: APP, plural: 'gateways', name: 'gw', body: gw });
+    await waitFor('attachedRoutes written back to 1', async () => (await attached()) === 1, 10_000);
+  });
+
   it('resumes its watches after the API server restarts', async () => {
     const c1 = controllers[0];
     const index = cluster.processes.findIndex((p) => p.name === 'kube-apiserver');
