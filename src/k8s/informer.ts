@@ -21,7 +21,9 @@ export interface InformerListener {
    * Only an object's status changed (same generation, labels and annotations): the cache holds the new
    * object, but nothing the translator routes on moved. Most of these are our own status writes.
    */
-  statusChanged(kind: ResourceKind, object: KubeObject): void;
+  statusChanged(kind: ResourceKind): void;
+  /** An object of a kind whose status we write was added or modified; without `object`, all of them (a re-list). */
+  statusTargetChanged(kind: ResourceKind, object?: KubeObject): void;
   /** The watch failed and restarts after `delayMs` (`reason`: error, or expired for a 410 re-list). */
   restarted(kind: ResourceKind, reason: 'error' | 'expired', err: unknown, delayMs: number): void;
   synced(kind: ResourceKind): void;
@@ -122,7 +124,10 @@ export class Informer {
       this.isSynced = true;
       this.listener.synced(this.resource);
     }
-    if (differs) this.listener.changed(this.resource);
+    if (differs) {
+      this.listener.changed(this.resource);
+      if (STATUS_WRITTEN_KINDS.has(this.resource.kind)) this.listener.statusTargetChanged(this.resource);
+    }
   }
 
   private async watchOnce(): Promise<void> {
@@ -172,11 +177,13 @@ export class Informer {
     if (type === 'DELETED') this.store.delete(key);
     else this.store.set(key, o);
     if (rv) this.resourceVersion = rv;
-    if (type === 'MODIFIED' && previous && STATUS_WRITTEN_KINDS.has(this.resource.kind) && onlyStatusChanged(previous, o)) {
-      this.listener.statusChanged(this.resource, o);
+    const statusKind = STATUS_WRITTEN_KINDS.has(this.resource.kind);
+    if (type === 'MODIFIED' && previous && statusKind && onlyStatusChanged(previous, o)) {
+      this.listener.statusChanged(this.resource);
     } else {
       this.listener.changed(this.resource);
     }
+    if (statusKind && type !== 'DELETED') this.listener.statusTargetChanged(this.resource, o);
   }
 }
 

@@ -11,9 +11,9 @@ import type { Counter, Gauge } from 'prom-client';
 import {
   RELOAD_REQUESTED,
   RESOURCES_CHANGED,
-  STATUS_OBSERVED,
+  STATUS_OBJECT_CHANGED,
   type ResourcesChangedEvent,
-  type StatusObservedEvent,
+  type StatusObjectChangedEvent,
 } from '../pipeline/pipeline.events.js';
 import type { KubeObject, ResourceSnapshot } from '../translator/translator.types.js';
 import { Informer, type InformerListener } from './informer.js';
@@ -94,12 +94,17 @@ export class K8sResourceProvider implements OnApplicationBootstrap, OnApplicatio
     setImmediate(() => this.emit());
   }
 
-  statusChanged(kind: ResourceKind, object: KubeObject): void {
+  statusChanged(kind: ResourceKind): void {
     // Keep snapshots current (the status writer diffs against them) without paying for a translation.
     this.cached.delete(kind.snapshotKey);
-    if (!this.ready) return;
-    const event: StatusObservedEvent = { kind: kind.kind, namespace: object.metadata.namespace, name: object.metadata.name };
-    this.events.emit(STATUS_OBSERVED, event);
+  }
+
+  statusTargetChanged(kind: ResourceKind, object?: KubeObject): void {
+    const event: StatusObjectChangedEvent = {
+      kind: kind.kind,
+      ...(object ? { ref: { namespace: object.metadata.namespace, name: object.metadata.name } } : {}),
+    };
+    this.events.emit(STATUS_OBJECT_CHANGED, event);
   }
 
   synced(kind: ResourceKind): void {

@@ -4,6 +4,13 @@
  * subresource, resourceVersion-guarded). A conflicted write is retried when the watch brings the object's
  * newer version (or after CONFLICT_RETRY_MS at the latest); other failures after RETRY_MS. A status that
  * someone else overwrote is written back. Nothing here can crash the controller.
+ *
+ * A translation's statuses are written once its config is live on a router (CONFIG_PUBLISHED), or after
+ * PUBLISH_WAIT_MS without it: a route reported Accepted then answers, and the status writes (and the API
+ * server's work for them) do not compete with the push for the CPU.
+ *
+ * Work is O(what changed): a pass checks only the objects marked dirty, by a new desired status (the
+ * translator hands back the same status object for an unchanged route) or by a change to the object.
  */
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
@@ -12,13 +19,14 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { Coalescer } from '../pipeline/coalescer.js';
 import {
+  CONFIG_PUBLISHED,
   CONFIG_TRANSLATED,
   LEADERSHIP_CHANGED,
-  RESOURCES_CHANGED,
-  STATUS_OBSERVED,
+  STATUS_OBJECT_CHANGED,
+  type ConfigPublishedEvent,
   type ConfigTranslatedEvent,
   type LeadershipChangedEvent,
-  type StatusObservedEvent,
+  type StatusObjectChangedEvent,
 } from '../pipeline/pipeline.events.js';
 import type { ObjectStatus } from '../translator/translator.types.js';
 import { K8sResourceProvider } from './k8s-resource.provider.js';
@@ -42,6 +50,8 @@ const CONFLICT_RETRY_MS = 1_000;
  * event came back 409). An object's first write is never held back.
  */
 const MIN_REWRITE_MS = 250;
+/** How long a translation's statuses wait for its config to go live before they are written anyway. */
+const PUBLISH_WAIT_MS = 250;
 
 interface Written {
   /** The desired status we wrote. */
@@ -59,7 +69,16 @@ function keyOf(s: { kind: string; namespace?: string; name: string }): string {
 @Injectable()
 export class StatusWriter implements OnModuleDestroy {
   private readonly log = new Logger('StatusWriter');
-  private desired: ObjectStatus[] = [];
+  /** The latest translation, until its statuses are taken into `desired`. */
+  private pending: { statuses: readonly ObjectStatus[]; version: string | undefined; released: boolean } | undefined;
+  private publishedVersion: string | undefined;
+  private publishWait: NodeJS.Timeout | undefined;
+  /** The statuses taken in last, as given and by object key. */
+  private statuses: readonly ObjectStatus[] = [];
+  private statusSet: ReadonlySet<ObjectStatus> = new Set();
+  private readonly desired = new Map<string, ObjectStatus>();
+  /** Keys to check at the next pass. */
+  private readonly dirty = new Set<string>();
   private leader = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryAt = Infinity;
@@ -78,34 +97,73 @@ export class StatusWriter implements OnModuleDestroy {
   onModuleDestroy(): void {
     clearTimeout(this.retryTimer);
     clearTimeout(this.spacingTimer);
+    clearTimeout(this.publishWait);
     this.coalescer.close();
   }
 
   @OnEvent(CONFIG_TRANSLATED)
   onConfigTranslated(event: ConfigTranslatedEvent): void {
-    this.desired = event.statuses;
+    const version = event.config.version;
+    this.pending = { statuses: event.statuses, version, released: version === this.publishedVersion };
+    if (this.pending.released) {
+      if (this.leader) this.coalescer.trigger();
+    } else {
+      // Not reset by later translations: a stream of them still gets its statuses out this soon.
+      this.publishWait ??= setTimeout(() => this.release(), PUBLISH_WAIT_MS).unref();
+    }
+  }
+
+  @OnEvent(CONFIG_PUBLISHED)
+  onConfigPublished(event: ConfigPublishedEvent): void {
+    this.publishedVersion = event.version;
+    if (this.pending?.version === event.version) this.release();
+  }
+
+  private release(): void {
+    clearTimeout(this.publishWait);
+    this.publishWait = undefined;
+    if (this.pending) this.pending.released = true;
     if (this.leader) this.coalescer.trigger();
   }
 
-  /** Objects' current statuses changed (or a failed write can be retried). */
-  @OnEvent(RESOURCES_CHANGED)
-  onResourcesChanged(): void {
-    if (this.leader) this.coalescer.trigger();
+  /** Takes in a translation's statuses: by identity, what is not in the previous list is new (or changed). */
+  private absorb(next: readonly ObjectStatus[]): void {
+    const nextSet = new Set(next);
+    for (const s of next) {
+      if (this.statusSet.has(s)) continue;
+      const key = keyOf(s);
+      this.desired.set(key, s);
+      this.dirty.add(key);
+    }
+    for (const s of this.statuses) {
+      if (nextSet.has(s)) continue;
+      const key = keyOf(s);
+      if (this.desired.get(key) !== s) continue; // replaced, not gone
+      this.desired.delete(key);
+      this.dirty.delete(key);
+      this.written.delete(key);
+      this.conflicted.delete(key);
+    }
+    this.statuses = next;
+    this.statusSet = nextSet;
   }
 
   /**
-   * Status-only changes do not reach the translator (RESOURCES_CHANGED): most are the echoes of our own
-   * writes. A pass is due when the object's last write conflicted, or when the status now differs from
-   * what the server stored for our write (someone else wrote it, or the echo beat our write's answer).
+   * An object we write the status of changed in the cache: the echo of our own write (checked and
+   * dropped), someone else's status write, a newer version after a conflict, or a re-created object
+   * whose desired status is the same as before (no new translation comes for it).
    */
-  @OnEvent(STATUS_OBSERVED)
-  onStatusObserved(event: StatusObservedEvent): void {
+  @OnEvent(STATUS_OBJECT_CHANGED)
+  onObjectChanged(event: StatusObjectChangedEvent): void {
     if (!this.leader) return;
-    const key = keyOf(event);
-    const w = this.written.get(key);
-    if (this.conflicted.has(key) || (w && w.stored !== statusCanon(this.resources.get(event.kind, event.namespace, event.name)?.status))) {
-      this.coalescer.trigger();
+    if (event.ref) {
+      const key = keyOf({ kind: event.kind, ...event.ref });
+      if (!this.desired.has(key)) return; // not ours, or the translation that brings it is on its way
+      this.dirty.add(key);
+    } else {
+      for (const [key, s] of this.desired) if (s.kind === event.kind) this.dirty.add(key);
     }
+    this.coalescer.trigger();
   }
 
   @OnEvent(LEADERSHIP_CHANGED)
@@ -113,7 +171,11 @@ export class StatusWriter implements OnModuleDestroy {
     this.leader = event.leader;
     this.written.clear();
     this.conflicted.clear();
-    if (this.leader) this.coalescer.trigger();
+    this.dirty.clear();
+    if (!this.leader) return;
+    if (this.pending) this.pending.released = true; // the config may have gone live while we were not leading
+    for (const key of this.desired.keys()) this.dirty.add(key);
+    this.coalescer.trigger();
   }
 
   /** Waits for pending writes (tests). */
@@ -122,21 +184,28 @@ export class StatusWriter implements OnModuleDestroy {
   }
 
   private async writeAll(): Promise<void> {
-    if (this.written.size > this.desired.length) {
-      // Objects that are gone (or no longer ours) leave their records behind: drop them.
-      const wanted = new Set(this.desired.map(keyOf));
-      for (const key of this.written.keys()) if (!wanted.has(key)) this.written.delete(key);
-      for (const key of this.conflicted) if (!wanted.has(key)) this.conflicted.delete(key);
+    if (this.pending?.released) {
+      this.absorb(this.pending.statuses);
+      this.pending = undefined;
     }
     const now = performance.now();
     let nextDue = Infinity;
-    const queue = this.desired.filter((s) => {
-      if (!this.needsWrite(s)) return false;
-      const due = (this.written.get(keyOf(s))?.at ?? -Infinity) + MIN_REWRITE_MS;
-      if (due <= now) return true;
-      nextDue = Math.min(nextDue, due);
-      return false;
-    });
+    const queue: ObjectStatus[] = [];
+    for (const key of this.dirty) {
+      const s = this.desired.get(key);
+      if (s === undefined || !this.needsWrite(s)) {
+        this.dirty.delete(key);
+        this.conflicted.delete(key);
+        continue;
+      }
+      const due = (this.written.get(key)?.at ?? -Infinity) + MIN_REWRITE_MS;
+      if (due > now) {
+        nextDue = Math.min(nextDue, due); // stays dirty until then
+        continue;
+      }
+      this.dirty.delete(key);
+      queue.push(s);
+    }
     if (nextDue !== Infinity && this.spacingTimer === undefined) {
       this.spacingTimer = setTimeout(() => {
         this.spacingTimer = undefined;
@@ -180,6 +249,7 @@ export class StatusWriter implements OnModuleDestroy {
       this.writes.inc({ kind: s.kind, result: status === 409 ? 'conflict' : status === 404 ? 'not_found' : 'error' });
       const message = err instanceof Error ? err.message : String(err);
       if (status === 409) {
+        // Retried when the newer version arrives (onObjectChanged), not before: the cache is behind.
         this.log.log(`${what}: status write conflicted; retried with the newer version`);
         this.conflicted.add(keyOf(s));
         this.retryIn(CONFLICT_RETRY_MS);
@@ -188,6 +258,7 @@ export class StatusWriter implements OnModuleDestroy {
       } else {
         this.log.warn(`${what}: status write failed (${message}); retrying`);
         // No event may come for a while: try again on our own.
+        this.dirty.add(keyOf(s));
         this.retryIn(RETRY_MS);
       }
     }
@@ -202,7 +273,9 @@ export class StatusWriter implements OnModuleDestroy {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.retryAt = Infinity;
-      if (this.leader) this.coalescer.trigger();
+      if (!this.leader) return;
+      for (const key of this.conflicted) this.dirty.add(key);
+      this.coalescer.trigger();
     }, ms).unref();
   }
 }

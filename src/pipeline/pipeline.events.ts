@@ -12,10 +12,11 @@ export const CONFIG_PUBLISHED = 'config.published';
 /** Leader election result changed (controller), or the single replica is leader by definition. */
 export const LEADERSHIP_CHANGED = 'leadership.changed';
 /**
- * Only the status of a GatewayClass, Gateway or HTTPRoute changed (nothing the translator routes on): the
- * status writer retries a conflicted write, or restores a status someone else overwrote.
+ * A GatewayClass, Gateway or HTTPRoute changed in the provider's cache (spec or only status), or every
+ * object of the kind did (a re-list): the status writer checks those objects again, so it retries a
+ * conflicted write, restores a status someone else overwrote, and writes a re-created object.
  */
-export const STATUS_OBSERVED = 'status.observed';
+export const STATUS_OBJECT_CHANGED = 'status.object-changed';
 /** An operator asked for a full re-read of the resources and a push to every router (POST /reload). */
 export const RELOAD_REQUESTED = 'reload.requested';
 
@@ -25,10 +26,10 @@ export interface ResourcesChangedEvent {
   changedKinds: string[];
 }
 
-export interface StatusObservedEvent {
+export interface StatusObjectChangedEvent {
   kind: string;
-  namespace?: string;
-  name: string;
+  /** Undefined: every object of the kind. */
+  ref?: { namespace?: string; name: string };
 }
 
 export interface ConfigTranslatedEvent {
