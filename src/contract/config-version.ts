@@ -42,21 +42,76 @@ export function listenerHeader(listener: ListenerConfig): ListenerHeaderConfig {
   return header;
 }
 
+/**
+ * A list of pieces is hashed in content-defined chunks: a piece whose hash starts with a byte divisible
+ * by CHUNK_SPAN ends a chunk (so about one in CHUNK_SPAN does), and so does the end of the list. The
+ * boundaries go with the content, not the positions: inserting or removing a piece changes only the
+ * chunk around it, and a list of thousands is rehashed in a few chunk digests.
+ */
+const CHUNK_SPAN = 32;
+
+interface Chunk {
+  /** The pieces, first to last; the last ends the chunk (or ended its list). */
+  readonly pieces: readonly object[];
+  readonly digest: string;
+  /** The last piece is a boundary (else the chunk is valid only at the end of a list). */
+  readonly closed: boolean;
+}
+
+/** Chunks by their first piece. A chunk is valid wherever the same pieces follow that piece. */
+const chunks = new WeakMap<object, Chunk>();
+
+function endsChunk(hash: string): boolean {
+  return parseInt(hash.slice(0, 2), 16) % CHUNK_SPAN === 0;
+}
+
+/** Whether `list` holds the chunk's very pieces from `start` on (and ends there, for an open chunk). */
+function chunkFits(list: readonly object[], start: number, chunk: Chunk): boolean {
+  const n = chunk.pieces.length;
+  if (start + n > list.length || (!chunk.closed && start + n !== list.length)) return false;
+  for (let i = 0; i < n; i++) if (list[start + i] !== chunk.pieces[i]) return false;
+  return true;
+}
+
+/** The digests of a list's chunks, concatenated: a pure function of the pieces' content and order. */
+function listDigest(list: readonly object[]): string {
+  let out = '';
+  let start = 0;
+  while (start < list.length) {
+    let chunk = chunks.get(list[start]!);
+    if (chunk === undefined || !chunkFits(list, start, chunk)) {
+      let end = start;
+      let text = '';
+      let closed = false;
+      while (end < list.length && !closed) {
+        const hash = pieceHash(list[end++]!);
+        text += hash;
+        closed = endsChunk(hash);
+      }
+      chunk = { pieces: list.slice(start, end), digest: sha256(text).slice(0, 32), closed };
+      chunks.set(list[start]!, chunk);
+    }
+    out += chunk.digest;
+    start += chunk.pieces.length;
+  }
+  return out;
+}
+
 /** Versions computed per document (documents are immutable). */
 const versions = new WeakMap<RouterConfig, string>();
 
 /**
- * The version of a document: a hash over its listeners' own fields and the hashes of its virtual hosts
- * and pools (a hash tree, so it is cheap to recompute when few pieces changed). Equal content, equal
- * version, whatever the key order; the version field itself is left out.
+ * The version of a document: a hash over its listeners' own fields and the chunk digests of its virtual
+ * hosts and pools (a hash tree, so it costs about the changed chunks when few pieces changed). Equal
+ * content, equal version, whatever the key order; the version field itself is left out.
  */
 export function configVersion(config: RouterConfig): string {
   let version = versions.get(config);
   if (version !== undefined) return version;
   // Piece hashes are fixed-width hex and canonical JSON has no raw newline: the layout is unambiguous.
   const parts: string[] = [];
-  for (const l of config.listeners) parts.push(canonicalJson(listenerHeader(l)), l.virtualHosts.map(pieceHash).join(''));
-  parts.push('pools', config.pools.map(pieceHash).join(''));
+  for (const l of config.listeners) parts.push(canonicalJson(listenerHeader(l)), listDigest(l.virtualHosts));
+  parts.push('pools', listDigest(config.pools));
   version = sha256(parts.join('\n')).slice(0, 16);
   versions.set(config, version);
   return version;
