@@ -22,8 +22,51 @@ export class ConfigDeltaMismatchError extends Error {
 
 const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+/** Lists known to be sorted by name with no name twice (lists are immutable once built). */
+const sortedLists = new WeakSet<readonly { name: string }[]>();
+
+function sortedByName(items: readonly { name: string }[]): boolean {
+  if (sortedLists.has(items)) return true;
+  for (let i = 1; i < items.length; i++) if (!(items[i - 1]!.name < items[i]!.name)) return false;
+  sortedLists.add(items);
+  return true;
+}
+
+/** The first index whose item's name is not below `name` (`items` sorted by name). */
+function lowerBoundByName(items: readonly { name: string }[], name: string): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (items[mid]!.name < name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Above this many changes a merge walks the whole list instead of searching it for each. */
+const SEARCHED_CHANGES = 64;
+
 /** `items` with `upserts` replacing same-named items in place, new names merged in sorted, `removed` dropped. */
 function mergeByName<T extends { name: string }>(items: readonly T[], upserts: readonly T[], removed: ReadonlySet<string>): T[] {
+  // The control plane's lists are sorted by name: then each change is a binary search, not a walk over
+  // thousands of names (the result is sorted too, and remembered as such).
+  if (upserts.length + removed.size <= SEARCHED_CHANGES && sortedByName(items)) {
+    const out = items.slice();
+    for (const name of removed) {
+      const at = lowerBoundByName(out, name);
+      if (out[at]?.name === name) out.splice(at, 1);
+    }
+    for (const u of upserts) {
+      const at = lowerBoundByName(out, u.name);
+      if (out[at]?.name === u.name) out[at] = u;
+      else out.splice(at, 0, u);
+    }
+    // Still strictly sorted: replacements keep their names, insertions go where their names belong
+    // (a name upserted twice is inserted, then replaced: the last wins, as in the walk below).
+    sortedLists.add(out);
+    return out;
+  }
   const replacements = new Map(upserts.map((u) => [u.name, u]));
   const kept: T[] = [];
   for (const item of items) {

@@ -27,6 +27,34 @@ function edit(before: RouterConfig, change: (c: { listeners: ListenerConfig[]; p
 }
 
 describe('config deltas', () => {
+  it('merge a few changes into a long sorted list as a fresh sort would place them (randomized)', () => {
+    let seed = 11;
+    const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const name = (i: number) => `h${String(i).padStart(4, '0')}.test`;
+    let current = parseRouterConfig({ listeners: [listener('a', 8001, Array.from({ length: 500 }, (_, i) => vhost(name(i * 2))))], pools: [pool('p1')] });
+    for (let step = 0; step < 100; step++) {
+      const hosts = current.listeners[0]!.virtualHosts;
+      const removed = new Set(Array.from({ length: random(3) }, () => hosts[random(hosts.length)]!.name));
+      const upserts = Array.from({ length: random(4) }, () => vhost(name(random(1_200)), 'p1', `/v${step}`));
+      const unique = [...new Map(upserts.map((u) => [u.name, u])).values()];
+      // What the document should be: the survivors and the upserts, sorted by name.
+      const byName = new Map(hosts.filter((h) => !removed.has(h.name)).map((h) => [h.name, h]));
+      for (const u of unique) byName.set(u.name, u);
+      const expected = [...byName.values()].sort((x, y) => (x.name < y.name ? -1 : 1));
+      const wanted = parseRouterConfig({ listeners: [listener('a', 8001, expected)], pools: current.pools });
+      const next = applyConfigDelta(current, {
+        baseVersion: current.version!,
+        version: wanted.version!,
+        virtualHosts: unique.map((virtualHost) => ({ listener: 'a', virtualHost })),
+        removedVirtualHosts: [...removed].filter((n) => !byName.has(n)).map((n) => ({ listener: 'a', name: n })),
+      });
+      expect(next.listeners[0]!.virtualHosts.map((h) => h.name)).toEqual(expected.map((h) => h.name));
+      next.listeners[0]!.virtualHosts.forEach((h, i) => expect(h).toBe(expected[i]));
+      expect(configVersion(next)).toBe(wanted.version);
+      current = wanted;
+    }
+  });
+
   it('carry only what changed and rebuild the exact document, sharing unchanged pieces', () => {
     const before = base();
     const after = edit(before, (c) => {
