@@ -9,7 +9,8 @@
 // `kubectl apply` sees; the issue's target is on these). Reports p50/p99/max, every non-2xx or error on the existing routes, and the controller's
 // and router's RSS and CPU seconds (/proc).
 //
-// Env BENCH_LOG_LEVEL (default warn), BENCH_CONTROLLER_NODE_ARGS (node options for the controller only),
+// Env BENCH_LOG_LEVEL (default warn), BENCH_CONTROLLER_NODE_ARGS / BENCH_ROUTER_NODE_ARGS (node options for
+// one of the two, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
 // BENCH_ROUTER_WORKERS (router --workers; default: the router's default, one per CPU).
 // Flags (or env BENCH_<NAME>): --routes 5000 --namespaces 50 --existing 10 --clients 4
 //   --rate 100 (requests/s per client) --concurrency 8 (routes written in parallel) --adds 500 --changes 500 --deletes 500 --json <file>
@@ -224,6 +225,7 @@ async function main() {
       env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' },
       // e.g. BENCH_CONTROLLER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the controller
       controllerNodeArgs: process.env.BENCH_CONTROLLER_NODE_ARGS?.split(' ').filter(Boolean),
+      routerNodeArgs: process.env.BENCH_ROUTER_NODE_ARGS?.split(' ').filter(Boolean),
       // Default: the router's own default (one traffic worker per CPU).
       ...(process.env.BENCH_ROUTER_WORKERS ? { routerWorkers: Number(process.env.BENCH_ROUTER_WORKERS) } : {}),
     });

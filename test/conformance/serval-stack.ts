@@ -32,6 +32,8 @@ export interface StackOptions {
   env?: NodeJS.ProcessEnv;
   /** Node options for the controller process only (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
   controllerNodeArgs?: string[];
+  /** Node options for the router (its traffic workers inherit them). */
+  routerNodeArgs?: string[];
 }
 
 export interface ServalStack {
@@ -69,7 +71,7 @@ export async function startServalStack(cluster: Cluster, opts: StackOptions): Pr
     const router = startProcess({
       name: 'serval-router',
       command: process.execPath,
-      args: [main, 'router', '--admin-address=127.0.0.1', `--admin-port=${adminPort}`, ...(opts.routerWorkers ? [`--workers=${opts.routerWorkers}`] : [])],
+      args: [...(opts.routerNodeArgs ?? []), main, 'router', '--admin-address=127.0.0.1', `--admin-port=${adminPort}`, ...(opts.routerWorkers ? [`--workers=${opts.routerWorkers}`] : [])],
       logFile: join(opts.logDir, 'router.log'),
       env,
       cwd: repoRoot,
