@@ -25,7 +25,7 @@ import {
 } from './router-config.schema.js';
 import { fromSimpleConfig, type SimpleConfigDefaults } from './simple-config.js';
 import { configVersion, withVersion } from './config-version.js';
-import { applyConfigDelta, ConfigDeltaMismatchError } from './config-delta.js';
+import { applyConfigDelta, changedStretch, ConfigDeltaMismatchError } from './config-delta.js';
 
 /** The document with its virtual hosts and pools left unchecked (they are checked one by one). */
 const ConfigOutline = Type.Object(
@@ -90,6 +90,28 @@ function fail(check: TypeCheck<TSchema>, value: unknown, at = ''): never {
   throw new ConfigValidationError(e.path, e.message.charAt(0).toLowerCase() + e.message.slice(1));
 }
 
+/**
+ * Lists of pieces that passed a check as a whole, and the last one per place (a listener's index, or
+ * the pool list). A new list is mostly the last one with a stretch changed (the same objects at both
+ * ends): only that stretch is visited, instead of thousands of pieces with a lookup each.
+ */
+class CheckedLists {
+  private readonly checked = new WeakSet<readonly unknown[]>();
+  private readonly last = new Map<string, readonly unknown[]>();
+
+  /** Calls `check` for each item of `list` that is not where it was in a list that passed. */
+  visitNew<T>(place: string, list: readonly T[], check: (item: T, index: number) => void): void {
+    if (this.checked.has(list)) return;
+    const previous = this.last.get(place);
+    const { start, endAfter } = previous ? changedStretch<unknown>(previous, list) : { start: 0, endAfter: list.length };
+    for (let i = start; i < endAfter; i++) check(list[i]!, i);
+    this.checked.add(list);
+    this.last.set(place, list);
+  }
+}
+
+const schemaChecked = new CheckedLists();
+
 /** The piece passed its checks before (pieces are immutable). */
 function passed(piece: unknown): boolean {
   return typeof piece === 'object' && piece !== null && validPieces.has(piece);
@@ -116,12 +138,14 @@ function checkDocument(body: unknown): asserts body is RouterConfig {
   const outline = checker(ConfigOutline);
   if (!outline.Check(body)) fail(outline, body);
   // passed() first: building thousands of JSON paths for pieces that passed before costs more than the checks.
-  body.listeners.forEach((l, li) => l.virtualHosts.forEach((v, vi) => passed(v) || checkVirtualHost(v, `/listeners/${li}/virtualHosts/${vi}`)));
-  body.pools.forEach((p, pi) => passed(p) || checkPool(p, `/pools/${pi}`));
+  body.listeners.forEach((l, li) =>
+    schemaChecked.visitNew(`${li}`, l.virtualHosts, (v, vi) => passed(v) || checkVirtualHost(v, `/listeners/${li}/virtualHosts/${vi}`)),
+  );
+  schemaChecked.visitNew('pools', body.pools, (p, pi) => passed(p) || checkPool(p, `/pools/${pi}`));
 }
 
-/** The last set of pool names, kept as the same Set while the names stay the same. */
-let knownPools: { signature: string; names: Set<string> } | undefined;
+/** The last set of pool names, kept as the same Set while the names stay the same, and the lists checked against it. */
+let knownPools: { signature: string; names: Set<string>; lists: CheckedLists } | undefined;
 /** Virtual hosts whose pool references resolved, and the pool-name Set they resolved in. */
 const resolvedIn = new WeakMap<object, Set<string>>();
 
@@ -134,7 +158,8 @@ function checkReferences(config: RouterConfig): void {
   });
   const signature = [...pools].join('\n');
   if (knownPools?.signature === signature) pools = knownPools.names;
-  else knownPools = { signature, names: pools };
+  else knownPools = { signature, names: pools, lists: new CheckedLists() };
+  const lists = knownPools.lists;
   const bound = new Set<string>();
   const listenerNames = new Set<string>();
   config.listeners.forEach((listener, li) => {
@@ -146,7 +171,7 @@ function checkReferences(config: RouterConfig): void {
     if (listener.protocol === 'HTTPS' && !listener.tls) {
       throw new ConfigValidationError(`/listeners/${li}/tls`, 'HTTPS listener needs tls.certificates');
     }
-    listener.virtualHosts.forEach((vhost, vi) => {
+    lists.visitNew(`${li}`, listener.virtualHosts, (vhost, vi) => {
       if (resolvedIn.get(vhost) === pools) return;
       checkPoolReferences(vhost, pools, `/listeners/${li}/virtualHosts/${vi}`);
       resolvedIn.set(vhost, pools);

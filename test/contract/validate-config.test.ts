@@ -4,6 +4,22 @@ import { ConfigValidationError, parseAnyConfig, parseRouterConfig } from '../../
 const defaults = { address: '127.0.0.1', port: 8080 };
 
 describe('router config validation', () => {
+  it('checks what a new list changed from one that passed: a bad virtual host among thousands is still found', () => {
+    const vhost = (i: number) => ({ name: `v${i}`, hostnames: [`h${i}.test`], routes: [{ name: `r${i}`, match: {}, backends: [{ pool: 'p', weight: 1 }] }] });
+    const doc = (virtualHosts: unknown[]) => ({ listeners: [{ name: 'a', port: 80, protocol: 'HTTP', virtualHosts }], pools: [{ name: 'p', endpoints: [] }] });
+    const hosts = Array.from({ length: 2_000 }, (_, i) => vhost(i));
+    parseRouterConfig(doc(hosts));
+    // The same objects around one changed stretch: a wrong type, an unknown field, an unknown pool.
+    const wrongType = [...hosts.slice(0, 1_000), { ...vhost(5_000), hostnames: 'h.test' }, ...hosts.slice(1_000)];
+    expect(() => parseRouterConfig(doc(wrongType))).toThrow(new ConfigValidationError('/listeners/0/virtualHosts/1000/hostnames', 'expected array'));
+    const unknownField = [...hosts.slice(0, 1_999), { ...hosts[1_999]!, bogus: true }];
+    expect(() => parseRouterConfig(doc(unknownField))).toThrow(new ConfigValidationError('/listeners/0/virtualHosts/1999', 'unknown field "bogus"'));
+    const unknownPool = [{ ...vhost(7_000), routes: [{ name: 'x', match: {}, backends: [{ pool: 'nope', weight: 1 }] }] }, ...hosts.slice(1)];
+    expect(() => parseRouterConfig(doc(unknownPool))).toThrow(new ConfigValidationError('/listeners/0/virtualHosts/0/routes/0/backends/0/pool', 'unknown pool "nope"'));
+    // After all that, the list that passed still does.
+    expect(parseRouterConfig(doc(hosts)).listeners[0]!.virtualHosts).toHaveLength(2_000);
+  });
+
   it('accepts the original design simple format and maps it onto one listener', () => {
     const cfg = parseAnyConfig(
       {
