@@ -35,8 +35,10 @@ interface Binding {
   names: string[];
   /** Its slots by hostname (the names above are these keys, so a lookup hashes no new string). */
   slots: Map<string, Slot>;
-  list: VirtualHostConfig[];
-  changed: boolean;
+  /** The virtual hosts, index for index with `names` (a slot not rebuilt yet holds undefined). */
+  list: (VirtualHostConfig | undefined)[];
+  /** `list` went out in a config: copy it before the next edit (configs are immutable). */
+  shared: boolean;
 }
 
 const slotKey = (bound: number, hostname: string): string => `${bound}\n${hostname}`;
@@ -68,11 +70,8 @@ export class RouteAssembly {
   virtualHosts(bound: number): VirtualHostConfig[] {
     const binding = this.bindings.get(bound);
     if (!binding) return [];
-    if (binding.changed) {
-      binding.list = binding.names.map((name) => binding.slots.get(name)!.vhost!);
-      binding.changed = false;
-    }
-    return binding.list;
+    binding.shared = true;
+    return binding.list as VirtualHostConfig[]; // every slot was rebuilt by change()
   }
 
   /** Pools used by at least one placed route. */
@@ -87,7 +86,9 @@ export class RouteAssembly {
       if (!slot) {
         slot = { bound, hostname, members: [], vhost: undefined };
         binding.slots.set(hostname, slot);
-        binding.names.splice(lowerBound(binding.names, hostname, compareStrings), 0, hostname);
+        const at = lowerBound(binding.names, hostname, compareStrings);
+        binding.names.splice(at, 0, hostname);
+        editable(binding).splice(at, 0, undefined);
       }
       const member: Member = { placed, scope };
       slot.members.splice(lowerBound(slot.members, member, (a, b) => compareRouteOrder(a.placed.order, b.placed.order)), 0, member);
@@ -115,7 +116,7 @@ export class RouteAssembly {
 
   private binding(bound: number): Binding {
     let binding = this.bindings.get(bound);
-    if (!binding) this.bindings.set(bound, (binding = { names: [], slots: new Map(), list: [], changed: true }));
+    if (!binding) this.bindings.set(bound, (binding = { names: [], slots: new Map(), list: [], shared: false }));
     return binding;
   }
 
@@ -123,8 +124,9 @@ export class RouteAssembly {
     const binding = this.binding(slot.bound);
     if (slot.members.length === 0) {
       binding.slots.delete(slot.hostname);
-      binding.names.splice(lowerBound(binding.names, slot.hostname, compareStrings), 1);
-      binding.changed = true;
+      const at = lowerBound(binding.names, slot.hostname, compareStrings);
+      binding.names.splice(at, 1);
+      editable(binding).splice(at, 1);
       return;
     }
     const routes = slot.members.flatMap((m) => m.placed.translated.routes);
@@ -141,6 +143,15 @@ export class RouteAssembly {
     }
     if (next === slot.vhost) return;
     slot.vhost = next;
-    binding.changed = true;
+    editable(binding)[lowerBound(binding.names, slot.hostname, compareStrings)] = next;
   }
+}
+
+/** The binding's list, copied first if a config holds it. */
+function editable(binding: Binding): (VirtualHostConfig | undefined)[] {
+  if (binding.shared) {
+    binding.list = binding.list.slice();
+    binding.shared = false;
+  }
+  return binding.list;
 }
