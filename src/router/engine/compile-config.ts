@@ -119,6 +119,8 @@ interface ListenerPiece {
   readonly virtualHosts: readonly CompiledVirtualHost[];
   /** The virtual host documents they were compiled from, in the same order. */
   readonly sources: readonly VirtualHostConfig[];
+  /** Routes over all its virtual hosts. */
+  readonly routeCount: number;
 }
 
 const NO_PIECES: CompiledPieces = { pools: new Map(), listeners: new Map(), listenersByName: new Map(), tls: new Map() };
@@ -173,12 +175,13 @@ export function compileConfig(config: RouterConfig, ctx: CompileContext, previou
   const listeners = new Map<string, CompiledListener>();
   let routeCount = 0;
   config.listeners.forEach((l, li) => {
-    const compiled = compileListener(l, `/listeners/${li}`, pools, poolsAsBefore, ctx, before, pieces);
+    const piece = compileListener(l, `/listeners/${li}`, pools, poolsAsBefore, ctx, before, pieces);
+    const compiled = piece.compiled;
     if (listeners.has(compiled.key)) {
       throw new ConfigValidationError(`/listeners/${li}/port`, `two listeners bind ${compiled.address}:${compiled.port}`);
     }
     listeners.set(compiled.key, compiled);
-    for (const v of l.virtualHosts) routeCount += v.routes.length;
+    routeCount += piece.routeCount;
   });
   ctx.tls.sweep();
   return { source: config, listeners, pools, endpoints, routeCount, pieces };
@@ -192,18 +195,23 @@ function compileListener(
   ctx: CompileContext,
   before: CompiledPieces,
   pieces: PieceSink,
-): CompiledListener {
+): ListenerPiece {
   // Unchanged virtual hosts are the same objects in the same relative order as in the previous
   // version of this listener: walk both lists together and reuse by identity (no lookup, no check);
-  // anything else goes through the cache or gets compiled.
+  // anything else goes through the cache or gets compiled. What the walk passes over on either side
+  // is what changed: the previous host index, edited by that, is this one's.
   const previous = before.listenersByName.get(l.name);
   const oldSources = previous?.sources ?? [];
   const oldCompiled = previous?.virtualHosts ?? [];
+  const walk = poolsAsBefore && previous !== undefined;
+  const gone: number[] = [];
+  const arrived: number[] = [];
   let k = 0;
   const vhosts = l.virtualHosts.map((vhost, vi) => {
-    if (poolsAsBefore) {
-      if (oldSources[k] !== vhost && oldSources[k + 1] === vhost) k++; // one removed here
-      if (oldSources[k] === vhost) return oldCompiled[k++];
+    if (walk) {
+      if (oldSources[k] !== vhost && oldSources[k + 1] === vhost) gone.push(k++); // one removed here
+      if (oldSources[k] === vhost) return oldCompiled[k++]!;
+      arrived.push(vi);
     }
     const cached = ctx.virtualHosts?.get(vhost);
     if (cached !== undefined && (poolsAsBefore || resolvesSame(cached, pools))) return cached;
@@ -211,18 +219,21 @@ function compileListener(
     ctx.virtualHosts?.set(vhost, compiled);
     return compiled;
   });
+  while (walk && k < oldSources.length) gone.push(k++);
 
   const tls = listenerTls(l, at, ctx, before, pieces);
   const cached = before.listeners.get(l);
   if (cached !== undefined && cached.compiled.tls === tls && sameItems(cached.virtualHosts, vhosts)) {
     pieces.listeners.set(l, cached);
     pieces.listenersByName.set(l.name, cached);
-    return cached.compiled;
+    return cached;
   }
 
+  const hosts = (walk && editedHosts(previous, gone, arrived, vhosts)) || hostIndexOf(vhosts);
+  const routeCount = walk
+    ? previous.routeCount - gone.reduce((n, i) => n + oldSources[i]!.routes.length, 0) + arrived.reduce((n, i) => n + l.virtualHosts[i]!.routes.length, 0)
+    : l.virtualHosts.reduce((n, v) => n + v.routes.length, 0);
   const address = l.address ?? '0.0.0.0';
-  const hosts = new HostIndex<RouteIndex<CompiledRoute>>();
-  for (const vhost of vhosts) for (const key of vhost.hostKeys) hosts.addNormalized(key, vhost.routes);
   const compiled: CompiledListener = {
     name: l.name,
     key: listenerKey(address, l.port),
@@ -233,10 +244,30 @@ function compileListener(
     hosts,
     tls,
   };
-  const piece: ListenerPiece = { compiled, virtualHosts: vhosts, sources: l.virtualHosts };
+  const piece: ListenerPiece = { compiled, virtualHosts: vhosts, sources: l.virtualHosts, routeCount };
   pieces.listeners.set(l, piece);
   pieces.listenersByName.set(l.name, piece);
-  return compiled;
+  return piece;
+}
+
+function hostIndexOf(vhosts: readonly CompiledVirtualHost[]): HostIndex<RouteIndex<CompiledRoute>> {
+  const hosts = new HostIndex<RouteIndex<CompiledRoute>>();
+  for (const vhost of vhosts) for (const key of vhost.hostKeys) hosts.addNormalized(key, vhost.routes);
+  return hosts;
+}
+
+/** The previous listener's host index with the hosts that left taken out and those that came put in (or undefined: build it afresh). */
+function editedHosts(
+  previous: ListenerPiece,
+  gone: readonly number[],
+  arrived: readonly number[],
+  vhosts: readonly CompiledVirtualHost[],
+): HostIndex<RouteIndex<CompiledRoute>> | undefined {
+  const entry = (v: CompiledVirtualHost) => [v.hostKeys, v.routes] as const;
+  return previous.compiled.hosts.edited(
+    gone.map((i) => entry(previous.virtualHosts[i]!)),
+    arrived.map((i) => entry(vhosts[i]!)),
+  );
 }
 
 function listenerTls(l: ListenerConfig, at: string, ctx: CompileContext, before: CompiledPieces, pieces: PieceSink): CompiledTls | undefined {

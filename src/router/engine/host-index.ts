@@ -4,11 +4,23 @@
  * A wildcard matches one or more labels (`*.example.com` matches `a.example.com` and `a.b.example.com`,
  * not `example.com`). `find` visits every matching entry in that order (most specific first).
  */
+/** An overlay entry for a name that the base index has and this version does not. */
+const GONE: unique symbol = Symbol('gone');
+type Over<T> = T | typeof GONE;
+
 export class HostIndex<T> {
-  private readonly exact = new Map<string, T>();
+  private exact = new Map<string, T>();
   /** Keyed by the suffix with its leading dot: `*.example.com` -> `.example.com`. */
-  private readonly wildcard = new Map<string, T>();
+  private wildcard = new Map<string, T>();
   private catchAll: T | undefined;
+  /**
+   * Changes on top of `exact` and `wildcard`, which are then shared with the index this one was
+   * edited from (see edited()): a config change costs its own hosts, not a copy of thousands.
+   */
+  private exactOver: Map<string, Over<T>> | undefined;
+  private wildcardOver: Map<string, Over<T>> | undefined;
+  /** No name was registered twice (so removing a host's names uncovers no other host). */
+  private unique = true;
 
   /** First registration of a name wins (document order decides between duplicates). */
   add(hostname: string, value: T): void {
@@ -19,23 +31,95 @@ export class HostIndex<T> {
   addNormalized(name: string, value: T): void {
     if (name === '' || name === '*') {
       if (this.catchAll === undefined) this.catchAll = value;
+      else this.unique = false;
     } else if (name.startsWith('*.')) {
       const suffix = name.slice(1);
       if (!this.wildcard.has(suffix)) this.wildcard.set(suffix, value);
+      else this.unique = false;
     } else if (!this.exact.has(name)) {
       this.exact.set(name, value);
+    } else {
+      this.unique = false;
     }
+  }
+
+  /**
+   * This index with the (normalized) names of `removed` hosts taken out and those of `added` put in,
+   * sharing this one's tables; undefined when that is not the same as building it afresh (a name held
+   * twice, a removed name not held by its host) or the changes have piled up (build afresh, which
+   * folds them in). This index stays as it is.
+   */
+  edited(removed: readonly (readonly [names: readonly string[], value: T])[], added: readonly (readonly [names: readonly string[], value: T])[]): HostIndex<T> | undefined {
+    if (!this.unique) return undefined;
+    const next = new HostIndex<T>();
+    next.exact = this.exact;
+    next.wildcard = this.wildcard;
+    next.catchAll = this.catchAll;
+    next.exactOver = this.exactOver ? new Map(this.exactOver) : new Map();
+    next.wildcardOver = this.wildcardOver ? new Map(this.wildcardOver) : new Map();
+    for (const [names, value] of removed) for (const name of names) if (!next.take(name, value)) return undefined;
+    for (const [names, value] of added) for (const name of names) if (!next.put(name, value)) return undefined;
+    if (next.exactOver.size + next.wildcardOver.size > Math.max(64, (this.exact.size + this.wildcard.size) >> 3)) return undefined;
+    if (next.exactOver.size === 0) next.exactOver = undefined;
+    if (next.wildcardOver.size === 0) next.wildcardOver = undefined;
+    return next;
+  }
+
+  private take(name: string, value: T): boolean {
+    if (name === '' || name === '*') {
+      if (this.catchAll !== value) return false;
+      this.catchAll = undefined;
+    } else if (name.startsWith('*.')) {
+      const suffix = name.slice(1);
+      if (this.getWildcard(suffix) !== value) return false;
+      this.wildcardOver!.set(suffix, GONE);
+    } else {
+      if (this.getExact(name) !== value) return false;
+      this.exactOver!.set(name, GONE);
+    }
+    return true;
+  }
+
+  private put(name: string, value: T): boolean {
+    if (name === '' || name === '*') {
+      if (this.catchAll !== undefined) return false;
+      this.catchAll = value;
+    } else if (name.startsWith('*.')) {
+      const suffix = name.slice(1);
+      if (this.getWildcard(suffix) !== undefined) return false;
+      this.wildcardOver!.set(suffix, value);
+    } else {
+      if (this.getExact(name) !== undefined) return false;
+      this.exactOver!.set(name, value);
+    }
+    return true;
+  }
+
+  private getExact(name: string): T | undefined {
+    if (this.exactOver !== undefined) {
+      const over = this.exactOver.get(name);
+      if (over !== undefined) return over === GONE ? undefined : over;
+    }
+    return this.exact.get(name);
+  }
+
+  private getWildcard(suffix: string): T | undefined {
+    if (this.wildcardOver !== undefined) {
+      const over = this.wildcardOver.get(suffix);
+      if (over !== undefined) return over === GONE ? undefined : over;
+    }
+    return this.wildcard.get(suffix);
   }
 
   /** `host` must already be normalized (lower case, no port, no trailing dot): see normalizeRequestHost. */
   lookup(host: string): T | undefined {
-    const exact = this.exact.get(host);
+    const exact = this.getExact(host);
     if (exact !== undefined) return exact;
-    if (this.wildcard.size !== 0) {
+    if (this.wildcard.size !== 0 || this.wildcardOver !== undefined) {
       // Walk the label boundaries left to right: the first hit is the longest suffix.
       let dot = host.indexOf('.');
       while (dot !== -1) {
-        const hit = this.wildcard.get(host.slice(dot));
+        const hit = this.getWildcard(host.slice(dot));
         if (hit !== undefined) return hit;
         dot = host.indexOf('.', dot + 1);
       }
@@ -48,15 +132,15 @@ export class HostIndex<T> {
    * `probe` is a plain function and `arg` its per-call context, so callers need no closure per call.
    */
   find<A, R>(host: string, probe: (value: T, arg: A) => R | undefined, arg: A): R | undefined {
-    const exact = this.exact.get(host);
+    const exact = this.getExact(host);
     if (exact !== undefined) {
       const hit = probe(exact, arg);
       if (hit !== undefined) return hit;
     }
-    if (this.wildcard.size !== 0) {
+    if (this.wildcard.size !== 0 || this.wildcardOver !== undefined) {
       let dot = host.indexOf('.');
       while (dot !== -1) {
-        const value = this.wildcard.get(host.slice(dot));
+        const value = this.getWildcard(host.slice(dot));
         if (value !== undefined) {
           const hit = probe(value, arg);
           if (hit !== undefined) return hit;
@@ -68,7 +152,13 @@ export class HostIndex<T> {
   }
 
   get size(): number {
-    return this.exact.size + this.wildcard.size + (this.catchAll === undefined ? 0 : 1);
+    let size = this.exact.size + this.wildcard.size + (this.catchAll === undefined ? 0 : 1);
+    for (const over of [this.exactOver, this.wildcardOver]) {
+      if (over === undefined) continue;
+      const base = over === this.exactOver ? this.exact : this.wildcard;
+      for (const [name, value] of over) size += (value === GONE ? -1 : 0) + (base.has(name) ? 0 : 1);
+    }
+    return size;
   }
 }
 

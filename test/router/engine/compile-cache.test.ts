@@ -136,6 +136,50 @@ describe('compileConfig with the previous compiled config', () => {
     }
   });
 
+  it('edits the previous host index for a delta (exact, wildcard and catch-all names) and routes as a fresh compile would', () => {
+    const c = ctx();
+    // Distinct names only (no host shadows another), so each delta edits the index instead of rebuilding it.
+    const named = (id: string, hostname: string, poolName = 'p') => vhost([hostname], [route(`${id}-${hostname}`, prefix('/'), poolName)], id);
+    let doc: RouterConfig = { version: 'v0', ...config([httpListener(8080, Array.from({ length: 300 }, (_, i) => named(`h${i}`, i % 10 === 0 ? `*.w${i}.test` : `r${i}.test`)), 'web')], [pool('p', 9001), pool('q', 9002)]) };
+    let compiled = compileConfig(doc, c);
+    let seed = 3;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    let edited = 0;
+    let next = 300;
+    for (let step = 0; step < 150; step++) {
+      const existing = doc.listeners[0]!.virtualHosts;
+      const used = new Set(existing.flatMap((v) => v.hostnames));
+      const ups: VirtualHostConfig[] = [];
+      const id = next++;
+      const name = rand(8) === 0 ? `*.w${id}.test` : rand(40) === 0 && !used.has('*') ? '*' : `r${id}.test`;
+      ups.push(named(`h${id}`, name, rand(2) ? 'p' : 'q'));
+      const changed = existing[rand(existing.length)]!;
+      ups.push(named(changed.name, changed.hostnames[0]!, rand(2) ? 'p' : 'q')); // same name, new routes
+      const removed = [...new Set(Array.from({ length: rand(3) }, () => existing[rand(existing.length)]!.name))].filter((n) => n !== changed.name);
+      doc = applyConfigDelta(doc, {
+        baseVersion: doc.version!,
+        version: `v${step + 1}`,
+        virtualHosts: ups.map((virtualHost) => ({ listener: 'web', virtualHost })),
+        ...(removed.length ? { removedVirtualHosts: removed.map((n) => ({ listener: 'web', name: n })) } : {}),
+      });
+      compiled = compileConfig(doc, c, compiled);
+      // The incremental path at work: the index holds changes on top of shared tables.
+      if ((listenerOf(compiled, 8080).hosts as unknown as { exactOver?: Map<string, unknown> }).exactOver !== undefined) edited++;
+      const fresh = compileConfig(doc, ctx());
+      const hostnames = ['elsewhere.test', ...Array.from({ length: next }, (_, i) => (i % 10 === 0 || i >= 300 ? [`r${i}.test`, `a.w${i}.test`, `w${i}.test`] : [`r${i}.test`])).flat()];
+      {
+        for (const hostname of hostnames) {
+          const got = tableOf(compiled, 8080, hostname)?.match('GET', '/', '', {});
+          const want = tableOf(fresh, 8080, hostname)?.match('GET', '/', '', {});
+          expect(got?.name, `step ${step} ${hostname}`).toBe(want?.name);
+          expect(got?.backends.pick()?.pool?.name, `step ${step} ${hostname} pool`).toBe(want?.backends.pick()?.pool?.name);
+        }
+      }
+      expect(compiled.routeCount).toBe(fresh.routeCount);
+    }
+    expect(edited).toBeGreaterThan(100);
+  });
+
   it('keeps a listener’s TLS table when only its virtual hosts change', () => {
     const c = ctx();
     const cert = selfSignedCert(['secure.test']);
