@@ -102,24 +102,20 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
 
   // Each HTTPRoute on its own (any order); the assembly places their routes oldest first, the
   // tie-break between equally specific matches.
-  const outcomes: RouteOutcome[] = [];
-  for (const route of snapshot.httpRoutes) {
-    let outcome = memo.outcomeOf(route, epoch);
-    if (!outcome) {
-      const key = objectKey(route);
-      const parents = attachRoute(route, gatewaysByKey, namespaces);
-      const rules = memo.rulesOf(key, route, backendInputs, () => translateRules(route, backends));
-      const translated = rules.translated;
-      const accepted = parents.filter((parent) => routeAccepted(parent, translated).ok).flatMap((parent) => parent.attachments);
-      const targets = builder.targetsOf(accepted);
-      const attachedTo = [...new Set(accepted.map((a) => listenerIndex.get(a.listener)!))];
-      const status = memo.statusOf(route, translated, parentsSignature(parents), () => httpRouteStatus(route, parents, translated, options.controllerName, now));
-      outcome = { epoch, rules, translated, order: routeOrder(route), targets, attachedTo, status };
-      memo.remember(route, outcome);
-    }
-    outcomes.push(outcome);
-    for (const i of outcome.attachedTo) listeners[i]!.attachedRoutes++;
-  }
+  const { outcomes, attached } = memo.outcomesOf(snapshot.httpRoutes, epoch, listeners.length, (route) => {
+    const key = objectKey(route);
+    const parents = attachRoute(route, gatewaysByKey, namespaces);
+    const rules = memo.rulesOf(key, route, backendInputs, () => translateRules(route, backends));
+    const translated = rules.translated;
+    const accepted = parents.filter((parent) => routeAccepted(parent, translated).ok).flatMap((parent) => parent.attachments);
+    const targets = builder.targetsOf(accepted);
+    const attachedTo = [...new Set(accepted.map((a) => listenerIndex.get(a.listener)!))];
+    const status = memo.statusOf(route, translated, parentsSignature(parents), () => httpRouteStatus(route, parents, translated, options.controllerName, now));
+    const outcome: RouteOutcome = { epoch, rules, translated, order: routeOrder(route), targets, attachedTo, status };
+    memo.remember(route, outcome);
+    return outcome;
+  });
+  listeners.forEach((l, i) => (l.attachedRoutes = attached[i]!));
   const { inRouteOrder, assembly } = memo.place(outcomes);
   for (const outcome of inRouteOrder) if (outcome.status) routeStatuses.push(outcome.status);
 

@@ -11,7 +11,8 @@ import type { PoolConfig, RouterConfig } from '../contract/router-config.schema.
 import { pieceHash } from '../contract/config-version.js';
 import type { TranslatedRoute } from './httproute/rules.js';
 import { RouteAssembly, type Placed } from './route-assembly.js';
-import { compareRouteOrder, listChanges, lowerBound, sameItems } from './objects.js';
+import { changedStretch } from '../contract/config-delta.js';
+import { compareRouteOrder, listChanges, lowerBound, objectKey, sameItems } from './objects.js';
 import type { KubeObject, ObjectStatus } from './translator.types.js';
 
 interface RulesEntry {
@@ -63,6 +64,13 @@ export class TranslationMemo {
   /** The last translation's outcomes as given, and the same in route order. */
   private given: readonly RouteOutcome[] = [];
   private ordered: RouteOutcome[] = [];
+  /** The last outcomesOf(): its routes, their outcomes (same order), the attachedRoutes per listener, the epoch. */
+  private routesGiven: readonly KubeObject[] = [];
+  private outcomesGiven: readonly RouteOutcome[] = [];
+  private attached: number[] = [];
+  private attachedEpoch = -1;
+  /** Keys of the routes gone since the last translation, when known without a sweep. */
+  private goneKeys: string[] | undefined;
 
   /** Starts a translation. */
   begin(): void {
@@ -100,6 +108,47 @@ export class TranslationMemo {
 
   remember(route: KubeObject, outcome: RouteOutcome): void {
     this.outcomes.set(route, outcome);
+  }
+
+  /**
+   * Every route's outcome, in the order given, and what they add to each listener's attachedRoutes
+   * (`listenerCount` listeners, as `attachedTo` indexes them). Within one epoch only the stretch of
+   * `routes` that differs from the last call's list is looked at (the provider keeps an unchanged
+   * object where it was): one new route among thousands costs a walk over two arrays of pointers, not
+   * a lookup per route. `compute` makes (and remembers) the outcome of a route that has none.
+   */
+  outcomesOf(routes: readonly KubeObject[], epoch: number, listenerCount: number, compute: (route: KubeObject) => RouteOutcome): { outcomes: readonly RouteOutcome[]; attached: readonly number[] } {
+    const outcomeOf = (route: KubeObject): RouteOutcome => this.outcomeOf(route, epoch) ?? compute(route);
+    let outcomes: RouteOutcome[];
+    let attached: number[];
+    if (epoch !== this.attachedEpoch || this.attached.length !== listenerCount) {
+      attached = new Array<number>(listenerCount).fill(0);
+      outcomes = routes.map((route) => {
+        const outcome = outcomeOf(route);
+        for (const i of outcome.attachedTo) attached[i]!++;
+        return outcome;
+      });
+      this.goneKeys = undefined; // commit() sweeps: every route seen was marked
+    } else {
+      const { start, endBefore, endAfter } = changedStretch(this.routesGiven, routes);
+      attached = this.attached.slice();
+      for (let r = start; r < endBefore; r++) for (const i of this.outcomesGiven[r]!.attachedTo) attached[i]!--;
+      const middle: RouteOutcome[] = [];
+      for (let r = start; r < endAfter; r++) {
+        const outcome = outcomeOf(routes[r]!);
+        for (const i of outcome.attachedTo) attached[i]!++;
+        middle.push(outcome);
+      }
+      outcomes = this.outcomesGiven.slice(0, start).concat(middle, this.outcomesGiven.slice(endBefore));
+      // Routes outside the stretch are where they were; of those in it, the keys no longer there are gone.
+      const kept = new Set(routes.slice(start, endAfter).map(objectKey));
+      this.goneKeys = this.routesGiven.slice(start, endBefore).map(objectKey).filter((key) => !kept.has(key));
+    }
+    this.routesGiven = routes;
+    this.outcomesGiven = outcomes;
+    this.attached = attached;
+    this.attachedEpoch = epoch;
+    return { outcomes, attached };
   }
 
   /** A route's translated rules, computed again only when its spec or the backend inputs changed. */
@@ -167,6 +216,8 @@ export class TranslationMemo {
 
   /** Ends a translation: rules of routes it did not see (deleted) are dropped. */
   commit(): void {
-    for (const [key, entry] of this.rules) if (entry.seen !== this.translation) this.rules.delete(key);
+    if (this.goneKeys) for (const key of this.goneKeys) this.rules.delete(key);
+    else for (const [key, entry] of this.rules) if (entry.seen !== this.translation) this.rules.delete(key);
+    this.goneKeys = undefined;
   }
 }

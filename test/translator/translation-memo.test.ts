@@ -54,6 +54,44 @@ describe('translation with a memo', () => {
     }
   });
 
+  it('gives the fresh translation after each of 120 random edits: adds, deletes, spec changes, status echoes, re-creations', () => {
+    const memo = new TranslationMemo();
+    let seed = 5;
+    const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const services = [service('echo'), service('other')];
+    let routes = Array.from({ length: 40 }, (_, i) => route(i));
+    let next = 40;
+    for (let step = 0; step < 120; step++) {
+      const at = random(routes.length);
+      const pick = routes[at]!;
+      const i = Number(pick.metadata.name.slice(6));
+      switch (step % 6) {
+        case 0: // a new route, appended (a new key goes to the end of the provider's Map)
+          routes = [...routes, route(next++)];
+          break;
+        case 1: // deleted
+          routes = routes.filter((_, r) => r !== at);
+          break;
+        case 2: // its spec changed: a new generation, in place
+          routes = routes.map((r, k) => (k === at ? route(i, (pick.metadata.generation ?? 1) + 1, `/v${step}`, random(2) ? 'echo' : 'gone') : r));
+          break;
+        case 3: // a status write came back: a new object, same spec, in place
+          routes = routes.map((r, k) => (k === at ? { ...structuredClone(r), status: { parents: [] } } : r));
+          break;
+        case 4: // deleted and created again (a new uid), at the end
+          routes = [...routes.filter((_, r) => r !== at), { ...route(i), metadata: { ...route(i).metadata, uid: `uid-${i}-${step}` } }];
+          break;
+        default: // two edits at once, far apart
+          routes = routes.map((r, k) => (k === 0 || k === routes.length - 1 ? { ...structuredClone(r), status: { parents: [] } } : r));
+          routes = [...routes.slice(0, 5), route(next++), ...routes.slice(5)];
+      }
+      // Same hostname on two routes now and then: placement order decides.
+      if (step % 17 === 0) routes = [...routes, { ...route(next++), spec: { ...route(0).spec } }];
+      const snap = snapshot(routes, services);
+      expect(translate(snap, DEFAULT_OPTIONS, memo), `step ${step}`).toEqual(translate(snap, DEFAULT_OPTIONS));
+    }
+  });
+
   it('recomputes what changed and keeps every other virtual host as the same object', () => {
     const memo = new TranslationMemo();
     let routes = Array.from({ length: 12 }, (_, i) => route(i));
