@@ -34,13 +34,31 @@ export interface ListenerState {
 const OK_ACCEPTED: Verdict = { ok: true, reason: 'Accepted', message: 'Listener accepted' };
 const OK_REFS: Verdict = { ok: true, reason: 'ResolvedRefs', message: 'All references resolved' };
 
-function acceptance(spec: any): Verdict {
+/**
+ * The client certificate validation the Gateway asks of an HTTPS listener on `port`
+ * (spec.tls.frontend: the per-port entry, else the default), if any.
+ */
+function frontendValidation(gateway: KubeObject, port: number): unknown {
+  const frontend = gateway.spec?.tls?.frontend;
+  const perPort = (frontend?.perPort ?? []).find((p: any) => p?.port === port);
+  return perPort ? perPort.tls?.validation : frontend?.default?.validation;
+}
+
+function acceptance(spec: any, gateway: KubeObject): Verdict {
   const protocol = spec.protocol;
   if (protocol === 'HTTP') return OK_ACCEPTED;
   if (protocol === 'HTTPS') {
     const mode = spec.tls?.mode ?? 'Terminate';
     if (mode !== 'Terminate') {
       return { ok: false, reason: 'UnsupportedProtocol', message: `TLS mode ${mode} is not supported (only Terminate)` };
+    }
+    // Fail closed: serving it would let in clients without the certificate the Gateway demands.
+    if (frontendValidation(gateway, spec.port)) {
+      return {
+        ok: false,
+        reason: 'UnsupportedValue',
+        message: 'client certificate validation (spec.tls.frontend) is not supported: the listener is not served rather than served without it',
+      };
     }
     return OK_ACCEPTED;
   }
@@ -54,7 +72,7 @@ export function evaluateListeners(
 ): ListenerState[] {
   const listeners: any[] = gateway.spec?.listeners ?? [];
   return listeners.map((spec) => {
-    const accepted = acceptance(spec);
+    const accepted = acceptance(spec, gateway);
     const kinds = routeKinds(spec, accepted.ok);
     let resolvedRefs = OK_REFS;
     let certificates: KeyPair[] = [];
