@@ -32,17 +32,20 @@ function sortedByName(items: readonly { name: string }[]): boolean {
   return true;
 }
 
-/** The first index whose item's name is not below `name` (`items` sorted by name). */
-function lowerBoundByName(items: readonly { name: string }[], name: string): number {
+/** Index of the first item not less than `item` (binary search over a sorted array). */
+export function lowerBound<T>(items: readonly T[], item: T, compare: (a: T, b: T) => number): number {
   let lo = 0;
   let hi = items.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (items[mid]!.name < name) lo = mid + 1;
+    if (compare(items[mid]!, item) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
+
+/** The first index whose item's name is not below `name` (`items` sorted by name). */
+const lowerBoundByName = (items: readonly { name: string }[], name: string): number => lowerBound(items, { name }, byName);
 
 /** Above this many changes a merge walks the whole list instead of searching it for each. */
 const SEARCHED_CHANGES = 64;

@@ -60,18 +60,6 @@ export function listChanges<T>(before: readonly T[], after: readonly T[]): { add
   return { added: [...now].filter((x) => !was.has(x)), removed: [...was].filter((x) => !now.has(x)) };
 }
 
-/** Index of the first item not less than `item` (binary search over a sorted array). */
-export function lowerBound<T>(items: readonly T[], item: T, compare: (a: T, b: T) => number): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compare(items[mid]!, item) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 export function sorted<T>(items: readonly T[], compare: (a: T, b: T) => number): T[] {
   return [...items].sort(compare);
 }
