@@ -102,7 +102,7 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
 
   // Each HTTPRoute on its own (any order); the assembly places their routes oldest first, the
   // tie-break between equally specific matches.
-  const { outcomes, attached } = memo.outcomesOf(snapshot.httpRoutes, epoch, listeners.length, (route) => {
+  const { outcomes, attached, added, removed } = memo.outcomesOf(snapshot.httpRoutes, epoch, listeners.length, (route) => {
     const key = objectKey(route);
     const parents = attachRoute(route, gatewaysByKey, namespaces);
     const rules = memo.rulesOf(key, route, backendInputs, () => translateRules(route, backends));
@@ -116,7 +116,7 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
     return outcome;
   });
   listeners.forEach((l, i) => (l.attachedRoutes = attached[i]!));
-  const { inRouteOrder, assembly } = memo.place(outcomes);
+  const { inRouteOrder, assembly } = memo.place(outcomes, added, removed);
   for (const outcome of inRouteOrder) if (outcome.status) routeStatuses.push(outcome.status);
 
   for (const g of gateways) statuses.push(gatewayStatus(g, now));

@@ -61,8 +61,7 @@ export class TranslationMemo {
   /** The assembly was made for a new context and holds no outcomes yet. */
   private assemblyEmpty = true;
   private pools = new Map<string, PoolConfig>();
-  /** The last translation's outcomes as given, and the same in route order. */
-  private given: readonly RouteOutcome[] = [];
+  /** The last translation's outcomes in route order. */
   private ordered: RouteOutcome[] = [];
   /** The last outcomesOf(): its routes, their outcomes (same order), the attachedRoutes per listener, the epoch. */
   private routesGiven: readonly KubeObject[] = [];
@@ -111,16 +110,23 @@ export class TranslationMemo {
   }
 
   /**
-   * Every route's outcome, in the order given, and what they add to each listener's attachedRoutes
-   * (`listenerCount` listeners, as `attachedTo` indexes them). Within one epoch only the stretch of
-   * `routes` that differs from the last call's list is looked at (the provider keeps an unchanged
-   * object where it was): one new route among thousands costs a walk over two arrays of pointers, not
-   * a lookup per route. `compute` makes (and remembers) the outcome of a route that has none.
+   * Every route's outcome, in the order given, what they add to each listener's attachedRoutes
+   * (`listenerCount` listeners, as `attachedTo` indexes them), and the outcomes added and removed since
+   * the last call. Within one epoch only the stretch of `routes` that differs from the last call's list
+   * is looked at (the provider keeps an unchanged object where it was): one new route among thousands
+   * costs a walk over two arrays of pointers, not a lookup per route. `compute` makes (and remembers)
+   * the outcome of a route that has none.
    */
-  outcomesOf(routes: readonly KubeObject[], epoch: number, listenerCount: number, compute: (route: KubeObject) => RouteOutcome): { outcomes: readonly RouteOutcome[]; attached: readonly number[] } {
+  outcomesOf(
+    routes: readonly KubeObject[],
+    epoch: number,
+    listenerCount: number,
+    compute: (route: KubeObject) => RouteOutcome,
+  ): { outcomes: readonly RouteOutcome[]; attached: readonly number[]; added: RouteOutcome[]; removed: RouteOutcome[] } {
     const outcomeOf = (route: KubeObject): RouteOutcome => this.outcomeOf(route, epoch) ?? compute(route);
     let outcomes: RouteOutcome[];
     let attached: number[];
+    let changes: { added: RouteOutcome[]; removed: RouteOutcome[] };
     if (epoch !== this.attachedEpoch || this.attached.length !== listenerCount) {
       attached = new Array<number>(listenerCount).fill(0);
       outcomes = routes.map((route) => {
@@ -128,6 +134,7 @@ export class TranslationMemo {
         for (const i of outcome.attachedTo) attached[i]!++;
         return outcome;
       });
+      changes = listChanges(this.outcomesGiven, outcomes);
       this.goneKeys = undefined; // commit() sweeps: every route seen was marked
     } else {
       const { start, endBefore, endAfter } = changedStretch(this.routesGiven, routes);
@@ -140,6 +147,7 @@ export class TranslationMemo {
         middle.push(outcome);
       }
       outcomes = this.outcomesGiven.slice(0, start).concat(middle, this.outcomesGiven.slice(endBefore));
+      changes = listChanges(this.outcomesGiven.slice(start, endBefore), middle);
       // Routes outside the stretch are where they were; of those in it, the keys no longer there are gone.
       const kept = new Set(routes.slice(start, endAfter).map(objectKey));
       this.goneKeys = this.routesGiven.slice(start, endBefore).map(objectKey).filter((key) => !kept.has(key));
@@ -148,7 +156,7 @@ export class TranslationMemo {
     this.outcomesGiven = outcomes;
     this.attached = attached;
     this.attachedEpoch = epoch;
-    return { outcomes, attached };
+    return { outcomes, attached, ...changes };
   }
 
   /** A route's translated rules, computed again only when its spec or the backend inputs changed. */
@@ -173,14 +181,12 @@ export class TranslationMemo {
   }
 
   /**
-   * Takes this translation's outcomes (in any order): returns them in route order (oldest first, then
-   * by key) and the assembly brought up to date with them. What changed since the last translation is
-   * worked out once, for both: the order is the previous one with the removed taken out and the new
-   * inserted (sorted afresh when much changed), and the assembly rebuilds only the hosts they touch.
+   * Takes this translation's outcomes (in any order) and what outcomesOf() found added and removed:
+   * returns them in route order (oldest first, then by key) and the assembly brought up to date with
+   * them. The order is the previous one with the removed taken out and the new inserted (sorted afresh
+   * when much changed), and the assembly rebuilds only the hosts they touch.
    */
-  place(outcomes: readonly RouteOutcome[]): { inRouteOrder: readonly RouteOutcome[]; assembly: RouteAssembly } {
-    const { added, removed } = listChanges(this.given, outcomes);
-    this.given = [...outcomes];
+  place(outcomes: readonly RouteOutcome[], added: readonly RouteOutcome[], removed: readonly RouteOutcome[]): { inRouteOrder: readonly RouteOutcome[]; assembly: RouteAssembly } {
     // A new context's assembly is empty: every outcome goes in, none comes out.
     if (this.assemblyEmpty) this.assembly.change(outcomes, []);
     else this.assembly.change(added, removed);
