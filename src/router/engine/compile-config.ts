@@ -7,9 +7,10 @@
  * Incremental: config documents are immutable and a delta keeps unchanged virtual hosts, pools and
  * listeners as the same objects, so a compile given the previous compiled config reuses whatever
  * it finds there by identity. A compiled virtual host is reused only while every pool it references
- * compiles to the same CompiledPool; a listener's host index is rebuilt (cheap: one entry per
- * hostname, normalized at compile time) whenever one of its virtual hosts changed. Pools are reused
- * only from the live config, so every reused endpoint state is one the endpoint registry still holds.
+ * compiles to the same CompiledPool; when a listener's virtual hosts changed, its host index is the
+ * previous one edited by what changed (see HostIndex.edited), or built afresh from the hostnames
+ * normalized at compile time. Pools are reused only from the live config, so every reused endpoint
+ * state is one the endpoint registry still holds.
  */
 import type {
   BackendFilterConfig,

@@ -65,50 +65,39 @@ export class HostIndex<T> {
     return next;
   }
 
+  /** Takes `name` out if `value` holds it. */
   private take(name: string, value: T): boolean {
-    if (name === '' || name === '*') {
-      if (this.catchAll !== value) return false;
-      this.catchAll = undefined;
-    } else if (name.startsWith('*.')) {
-      const suffix = name.slice(1);
-      if (this.getWildcard(suffix) !== value) return false;
-      this.wildcardOver!.set(suffix, GONE);
-    } else {
-      if (this.getExact(name) !== value) return false;
-      this.exactOver!.set(name, GONE);
-    }
+    if (this.valueOf(name) !== value) return false;
+    this.setOver(name, GONE);
     return true;
   }
 
+  /** Puts `name` in for `value` if nothing holds it. */
   private put(name: string, value: T): boolean {
-    if (name === '' || name === '*') {
-      if (this.catchAll !== undefined) return false;
-      this.catchAll = value;
-    } else if (name.startsWith('*.')) {
-      const suffix = name.slice(1);
-      if (this.getWildcard(suffix) !== undefined) return false;
-      this.wildcardOver!.set(suffix, value);
-    } else {
-      if (this.getExact(name) !== undefined) return false;
-      this.exactOver!.set(name, value);
-    }
+    if (this.valueOf(name) !== undefined) return false;
+    this.setOver(name, value);
     return true;
+  }
+
+  /** What a (normalized) configured name holds in this index: catch-all, wildcard or exact. */
+  private valueOf(name: string): T | undefined {
+    if (name === '' || name === '*') return this.catchAll;
+    return name.startsWith('*.') ? this.getWildcard(name.slice(1)) : this.getExact(name);
+  }
+
+  /** Records a change of `name` on top of the shared tables (edited() made the overlays). */
+  private setOver(name: string, value: Over<T>): void {
+    if (name === '' || name === '*') this.catchAll = value === GONE ? undefined : value;
+    else if (name.startsWith('*.')) this.wildcardOver!.set(name.slice(1), value);
+    else this.exactOver!.set(name, value);
   }
 
   private getExact(name: string): T | undefined {
-    if (this.exactOver !== undefined) {
-      const over = this.exactOver.get(name);
-      if (over !== undefined) return over === GONE ? undefined : over;
-    }
-    return this.exact.get(name);
+    return overlaid(this.exactOver, this.exact, name);
   }
 
   private getWildcard(suffix: string): T | undefined {
-    if (this.wildcardOver !== undefined) {
-      const over = this.wildcardOver.get(suffix);
-      if (over !== undefined) return over === GONE ? undefined : over;
-    }
-    return this.wildcard.get(suffix);
+    return overlaid(this.wildcardOver, this.wildcard, suffix);
   }
 
   /** `host` must already be normalized (lower case, no port, no trailing dot): see normalizeRequestHost. */
@@ -150,16 +139,15 @@ export class HostIndex<T> {
     }
     return this.catchAll === undefined ? undefined : probe(this.catchAll, arg);
   }
+}
 
-  get size(): number {
-    let size = this.exact.size + this.wildcard.size + (this.catchAll === undefined ? 0 : 1);
-    for (const over of [this.exactOver, this.wildcardOver]) {
-      if (over === undefined) continue;
-      const base = over === this.exactOver ? this.exact : this.wildcard;
-      for (const [name, value] of over) size += (value === GONE ? -1 : 0) + (base.has(name) ? 0 : 1);
-    }
-    return size;
+/** `key` in `base` as changed by `over` (GONE: taken out). */
+function overlaid<T>(over: Map<string, Over<T>> | undefined, base: Map<string, T>, key: string): T | undefined {
+  if (over !== undefined) {
+    const value = over.get(key);
+    if (value !== undefined) return value === GONE ? undefined : value;
   }
+  return base.get(key);
 }
 
 export function normalizeConfiguredHost(hostname: string): string {
