@@ -73,8 +73,7 @@ export class StatusWriter implements OnModuleDestroy {
   private pending: { statuses: readonly ObjectStatus[]; version: string | undefined; released: boolean } | undefined;
   private publishedVersion: string | undefined;
   private publishWait: NodeJS.Timeout | undefined;
-  /** The statuses taken in last, as given and by object key. */
-  private statuses: readonly ObjectStatus[] = [];
+  /** The statuses taken in last, as a set and by object key. */
   private statusSet: ReadonlySet<ObjectStatus> = new Set();
   private readonly desired = new Map<string, ObjectStatus>();
   /** Keys to check at the next pass. */
@@ -135,7 +134,7 @@ export class StatusWriter implements OnModuleDestroy {
       this.desired.set(key, s);
       this.dirty.add(key);
     }
-    for (const s of this.statuses) {
+    for (const s of this.statusSet) {
       if (nextSet.has(s)) continue;
       const key = keyOf(s);
       if (this.desired.get(key) !== s) continue; // replaced, not gone
@@ -144,7 +143,6 @@ export class StatusWriter implements OnModuleDestroy {
       this.written.delete(key);
       this.conflicted.delete(key);
     }
-    this.statuses = next;
     this.statusSet = nextSet;
   }
 
