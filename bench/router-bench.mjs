@@ -152,10 +152,15 @@ function parseWrk(out) {
   return { rps, p50: pct(50), p99: pct(99), non2xx: Number(errors), socketErrors, requests };
 }
 
-function wrk(port, path, seconds = DURATION) {
-  const out = execFileSync('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}${path}`], { encoding: 'utf8' });
-  return parseWrk(out);
+function wrkArgs(port, path, { seconds = DURATION, threads = THREADS, connections = CONNECTIONS } = {}) {
+  return [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}${path}`];
 }
+
+function wrk(port, path, seconds = DURATION) {
+  return parseWrk(execFileSync('wrk', wrkArgs(port, path, { seconds }), { encoding: 'utf8' }));
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
 function cpuSeconds(pid) {
@@ -165,7 +170,7 @@ function cpuSeconds(pid) {
 
 function wrkAsync(port, path, threads, connections) {
   return new Promise((resolve, reject) =>
-    execFile('wrk', [`-t${threads}`, `-c${connections}`, `-d${DURATION}s`, '--latency', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}${path}`], { encoding: 'utf8' }, (err, out) => (err ? reject(err) : resolve(parseWrk(out)))),
+    execFile('wrk', wrkArgs(port, path, { threads, connections }), { encoding: 'utf8' }, (err, out) => (err ? reject(err) : resolve(parseWrk(out)))),
   );
 }
 
@@ -184,7 +189,7 @@ async function cpuPerRequestRatio(a, b) {
     log(`side by side (round ${round + 1}/${ROUNDS}): ${a.label} ${(perA * 1e6).toFixed(1)} us CPU/request, ${b.label} ${(perB * 1e6).toFixed(1)} us`);
     ratios.push(perB / perA);
   }
-  return [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)];
+  return median(ratios);
 }
 
 /** A short warm-up (JIT, connection pools) before a scenario's first run, then the measured run. */
@@ -327,7 +332,6 @@ async function main() {
     );
     sideBySide.push({ label, ratio });
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const results = scenarios.map(({ label }) => {
     const rs = runs.get(label);
     return { label, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx, 0), socketErrors: rs.find((r) => r.socketErrors)?.socketErrors };
