@@ -37,44 +37,16 @@ function generation(i: number): RouterConfig {
   return doc;
 }
 
-test('100 config swaps under 8 concurrent keep-alive clients: zero failed requests', async () => {
-  expect((await admin(h.url, 'PUT', '/config', generation(0), AUTH)).status).toBe(200);
-  const load = startLoad(listenPort, 8, (body) => body === 'A' || body === 'B');
-  const versions = new Set<string>();
-  for (let i = 1; i <= 100; i++) {
-    const res = await admin(h.url, 'PUT', '/config', generation(i), AUTH);
-    expect(res.status, JSON.stringify(res.json)).toBe(200);
-    versions.add(res.json.version);
-    // Let traffic run on each generation for a moment (bounded: a loaded machine only slows the test).
-    await load.more(8);
-  }
-  await load.stop();
-
-  expect(load.failures).toEqual([]);
-  expect(versions.size).toBe(100);
-  expect(load.done).toBeGreaterThan(800);
-  // Both upstreams served: the swaps really changed where traffic goes.
-  expect(load.bodies.get('A')).toBeGreaterThan(0);
-  expect(load.bodies.get('B')).toBeGreaterThan(0);
-  // The last generation (100: even) routes to A.
-  expect(await get(listenPort, '/after')).toEqual({ status: 200, body: 'A' });
-}, 120_000);
-
-test('100 delta swaps under 8 concurrent keep-alive clients: zero failed requests', async () => {
-  const stable = stableHosts();
-  const gen = (i: number) => deltaGeneration(i, listenPort, upA.port, upB.port, stable);
-  let previous = gen(0);
-  expect((await admin(h.url, 'PUT', '/config', previous, AUTH)).status).toBe(200);
+/**
+ * 100 swaps (`swap(i)` puts generation i live and answers its version) under 8 keep-alive clients:
+ * not one failed request, 100 distinct versions, and traffic reached both upstreams.
+ */
+async function hundredSwapsUnderLoad(swap: (i: number) => Promise<string>): Promise<void> {
   const load = startLoad(listenPort, 8, (body) => body === 'A' || body === 'B');
   const versions = new Set<string>();
   try {
     for (let i = 1; i <= 100; i++) {
-      const next = gen(i);
-      const res = await admin(h.url, 'PATCH', '/config', delta(previous, next), AUTH);
-      expect(res.status, res.text).toBe(200);
-      expect(res.json.version).toBe(next.version);
-      versions.add(res.json.version);
-      previous = next;
+      versions.add(await swap(i));
       // Let traffic run on each generation for a moment (bounded: a loaded machine only slows the test).
       await load.more(8);
     }
@@ -84,9 +56,35 @@ test('100 delta swaps under 8 concurrent keep-alive clients: zero failed request
   expect(load.failures).toEqual([]);
   expect(versions.size).toBe(100);
   expect(load.done).toBeGreaterThan(800);
-  // Both upstreams served: the deltas really changed where traffic goes.
+  // Both upstreams served: the swaps really changed where traffic goes.
   expect(load.bodies.get('A')).toBeGreaterThan(0);
   expect(load.bodies.get('B')).toBeGreaterThan(0);
+}
+
+test('100 config swaps under 8 concurrent keep-alive clients: zero failed requests', async () => {
+  expect((await admin(h.url, 'PUT', '/config', generation(0), AUTH)).status).toBe(200);
+  await hundredSwapsUnderLoad(async (i) => {
+    const res = await admin(h.url, 'PUT', '/config', generation(i), AUTH);
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    return res.json.version;
+  });
+  // The last generation (100: even) routes to A.
+  expect(await get(listenPort, '/after')).toEqual({ status: 200, body: 'A' });
+}, 120_000);
+
+test('100 delta swaps under 8 concurrent keep-alive clients: zero failed requests', async () => {
+  const stable = stableHosts();
+  const gen = (i: number) => deltaGeneration(i, listenPort, upA.port, upB.port, stable);
+  let previous = gen(0);
+  expect((await admin(h.url, 'PUT', '/config', previous, AUTH)).status).toBe(200);
+  await hundredSwapsUnderLoad(async (i) => {
+    const next = gen(i);
+    const res = await admin(h.url, 'PATCH', '/config', delta(previous, next), AUTH);
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.version).toBe(next.version);
+    previous = next;
+    return res.json.version;
+  });
   // Generation 100 (even) routes to A, its generation route exists and generation 99's is gone.
   expect(await get(listenPort, '/after')).toEqual({ status: 200, body: 'A' });
   expect((await get(listenPort, '/generation/100')).status).toBe(200);
