@@ -3,6 +3,8 @@
  * serval <router|controller|standalone> [flags]: one entry, three modes.
  * Settings are validated here, before anything starts, so a bad value fails fast with a clear message.
  */
+// First: it holds V8 shapes that a full GC must not collect (see the module).
+import './process/tick-object-shape.js';
 import 'reflect-metadata';
 import { helpText, parseCli, SettingsError } from './config/load-settings.js';
 import type { Settings } from './config/settings.schema.js';
