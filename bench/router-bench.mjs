@@ -7,7 +7,7 @@
 //   and with all workers, each with 10 and with 10,000 routes (requesting a route in the middle).
 // Then serval 1 worker and the minimal server side by side (both loaded at once), comparing CPU per
 // request: on a shared machine whose speed changes from minute to minute, the steadier comparison.
-// Env: BENCH_DURATION (s, default 10), BENCH_ROUNDS (3: interleaved runs per scenario; medians reported,
+// Env: BENCH_DURATION (s, default 10), BENCH_ROUNDS (5: interleaved runs per scenario; medians reported,
 //      ratios taken within each round first),
 //      BENCH_CONNECTIONS (64), BENCH_THREADS (2),
 //      BENCH_CPU_PROF=1 (profile serval's 1-worker runs and print where the time goes).
@@ -24,7 +24,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const HOST = 'bench.test';
 const work = mkdtempSync(join(tmpdir(), 'serval-bench-'));
 const children = new Set();
