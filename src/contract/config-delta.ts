@@ -179,6 +179,13 @@ export function changedStretch<T>(before: readonly T[], after: readonly T[]): { 
   return { start, endBefore, endAfter };
 }
 
+/** Same length and the same items, by identity: the translator's and the router compiler's reuse checks. */
+export function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Same items in the same order: the same objects, or equal content. */
 function samePieces(a: readonly object[], b: readonly object[]): boolean {
   if (a.length !== b.length) return false;

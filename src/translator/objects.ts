@@ -43,10 +43,6 @@ export function compareRouteOrder(a: RouteOrder, b: RouteOrder): number {
   return (a.time === b.time ? 0 : a.time < b.time ? -1 : 1) || compareStrings(a.key, b.key);
 }
 
-/** Same length and the same items, by identity. */
-export function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
 
 /**
  * What changed from `before` to `after`, two lists of distinct items compared by identity. The runs

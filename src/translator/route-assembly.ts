@@ -6,10 +6,10 @@
  * change, comes out as the very same object as last time.
  */
 import { pieceHash } from '../contract/config-version.js';
-import { lowerBound } from '../contract/config-delta.js';
+import { lowerBound, sameItems } from '../contract/config-delta.js';
 import type { VirtualHostConfig } from '../contract/router-config.schema.js';
 import type { TranslatedRoute } from './httproute/rules.js';
-import { compareRouteOrder, compareStrings, sameItems, type RouteOrder } from './objects.js';
+import { compareRouteOrder, compareStrings, type RouteOrder } from './objects.js';
 import type { PlacementTarget } from './router-config.js';
 
 /** What the assembly needs of a route's outcome. */

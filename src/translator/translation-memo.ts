@@ -11,8 +11,8 @@ import type { PoolConfig, RouterConfig } from '../contract/router-config.schema.
 import { pieceHash } from '../contract/config-version.js';
 import type { TranslatedRoute } from './httproute/rules.js';
 import { RouteAssembly, type Placed } from './route-assembly.js';
-import { changedStretch, lowerBound } from '../contract/config-delta.js';
-import { compareRouteOrder, listChanges, objectKey, sameItems } from './objects.js';
+import { changedStretch, lowerBound, sameItems } from '../contract/config-delta.js';
+import { compareRouteOrder, listChanges, objectKey } from './objects.js';
 import type { KubeObject, ObjectStatus } from './translator.types.js';
 
 interface RulesEntry {

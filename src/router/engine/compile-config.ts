@@ -23,6 +23,7 @@ import type {
   RouterConfig,
   VirtualHostConfig,
 } from '../../contract/router-config.schema.js';
+import { sameItems } from '../../contract/config-delta.js';
 import { ConfigValidationError } from '../../contract/validate-config.js';
 import { compileCors, type CompiledCors } from './cors.js';
 import { compileHeaderModifier, type CompiledHeaderModifier } from './header-modifier.js';
@@ -279,12 +280,6 @@ function listenerTls(l: ListenerConfig, at: string, ctx: CompileContext, before:
   else ctx.tls.keep(tls);
   pieces.tls.set(l.tls, tls);
   return tls;
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function sameMap<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
