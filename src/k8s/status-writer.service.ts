@@ -74,7 +74,7 @@ export class StatusWriter implements OnModuleDestroy {
   private publishedVersion: string | undefined;
   private publishWait: NodeJS.Timeout | undefined;
   /** The statuses taken in last, as a set and by object key. */
-  private statusSet: ReadonlySet<ObjectStatus> = new Set();
+  private readonly statusSet = new Set<ObjectStatus>();
   private readonly desired = new Map<string, ObjectStatus>();
   /** Keys to check at the next pass. */
   private readonly dirty = new Set<string>();
@@ -127,23 +127,30 @@ export class StatusWriter implements OnModuleDestroy {
 
   /** Takes in a translation's statuses: by identity, what is not in the previous list is new (or changed). */
   private absorb(next: readonly ObjectStatus[]): void {
-    const nextSet = new Set(next);
+    // The set is edited, not rebuilt: a set of thousands per translation was most of what the
+    // controller allocated while routes were added one at a time (and so most of its GC pauses).
     for (const s of next) {
       if (this.statusSet.has(s)) continue;
       const key = keyOf(s);
+      const replaced = this.desired.get(key);
+      if (replaced !== undefined) this.statusSet.delete(replaced);
       this.desired.set(key, s);
+      this.statusSet.add(s);
       this.dirty.add(key);
     }
+    // Every status of `next` is in the set now; anything more belongs to an object that is gone.
+    if (this.statusSet.size === next.length) return;
+    const live = new Set(next);
     for (const s of this.statusSet) {
-      if (nextSet.has(s)) continue;
+      if (live.has(s)) continue;
+      this.statusSet.delete(s);
       const key = keyOf(s);
-      if (this.desired.get(key) !== s) continue; // replaced, not gone
+      if (this.desired.get(key) !== s) continue;
       this.desired.delete(key);
       this.dirty.delete(key);
       this.written.delete(key);
       this.conflicted.delete(key);
     }
-    this.statusSet = nextSet;
   }
 
   /**
