@@ -75,14 +75,14 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
   const services = indexByKey(snapshot.services);
   const namespaces = indexByKey(snapshot.namespaces);
   const backends = new BackendResolver(services, sorted(snapshot.endpointSlices, byKey), grants);
-  const statuses: ObjectStatus[] = [];
-  const routeStatuses: ObjectStatus[] = [];
+  // The route statuses join these at the end.
+  const classAndGatewayStatuses: ObjectStatus[] = [];
 
   // GatewayClasses
   const classes = evaluateGatewayClasses(snapshot.gatewayClasses, options);
   for (const cls of sorted(snapshot.gatewayClasses, byKey)) {
     const state = classes.get(cls.metadata.name);
-    if (state) statuses.push(gatewayClassStatus(cls, state, options, now));
+    if (state) classAndGatewayStatuses.push(gatewayClassStatus(cls, state, options, now));
   }
 
   // Gateways of our classes, their listeners and addresses
@@ -117,13 +117,18 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
   });
   listeners.forEach((l, i) => (l.attachedRoutes = attached[i]!));
   const { inRouteOrder, assembly } = memo.place(outcomes, added, removed);
-  for (const outcome of inRouteOrder) if (outcome.status) routeStatuses.push(outcome.status);
 
-  for (const g of gateways) statuses.push(gatewayStatus(g, now));
-  statuses.sort(byStatusKey);
+  for (const g of gateways) classAndGatewayStatuses.push(gatewayStatus(g, now));
+  classAndGatewayStatuses.sort(byStatusKey);
   // Route statuses stay in route order (oldest first, then by key): as deterministic as sorting by
   // name; the memo keeps the order from one translation to the next instead of sorting thousands.
-  for (const s of routeStatuses) statuses.push(s);
+  // Appended to a list sized once: pushing thousands would reallocate it again and again.
+  let count = classAndGatewayStatuses.length;
+  for (const outcome of inRouteOrder) if (outcome.status) count++;
+  const statuses = new Array<ObjectStatus>(count);
+  let at = 0;
+  for (const s of classAndGatewayStatuses) statuses[at++] = s;
+  for (const outcome of inRouteOrder) if (outcome.status) statuses[at++] = outcome.status;
   for (const pool of assembly.pools()) backends.use(pool);
   const config = memo.internPools(builder.build((bound) => assembly.virtualHosts(bound)));
   memo.commit();

@@ -200,10 +200,16 @@ export class TranslationMemo {
       this.ordered = [...outcomes].sort(byOrder);
       return this.ordered;
     }
-    const gone = new Set(removed);
-    const ordered = gone.size === 0 ? [...this.ordered] : this.ordered.filter((o) => !gone.has(o));
+    // Edited in place: the caller only reads the list before the next translation, and a copy of
+    // thousands per translation is most of what the memo would allocate.
+    const ordered = this.ordered;
+    if (removed.length !== 0) {
+      const gone = new Set(removed);
+      let w = 0;
+      for (let r = 0; r < ordered.length; r++) if (!gone.has(ordered[r]!)) ordered[w++] = ordered[r]!;
+      ordered.length = w;
+    }
     for (const outcome of added) ordered.splice(lowerBound(ordered, outcome, byOrder), 0, outcome);
-    this.ordered = ordered;
     return ordered;
   }
 
