@@ -13,7 +13,7 @@ import { evaluateGatewayClasses, gatewayClassStatus } from './gatewayclass.js';
 import { attachRoute, parentRefKey, type ParentResult } from './httproute/attachment.js';
 import { httpRouteStatus, routeAccepted } from './httproute/route-status.js';
 import { translateRules } from './httproute/rules.js';
-import { byKey, compareStrings, indexByKey, objectKey, routeOrder, sorted } from './objects.js';
+import { compareStrings, objectKey, routeOrder } from './objects.js';
 import { ReferenceGrants } from './reference-grants.js';
 import { TranslationMemo, type RouteOutcome } from './translation-memo.js';
 import { RouterConfigBuilder } from './router-config.js';
@@ -70,24 +70,25 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
   // Rules resolve backendRefs against Services and ReferenceGrants; the provider keeps each kind's list
   // the same array until an object of that kind changes.
   const backendInputs = [snapshot.services, snapshot.referenceGrants];
-  const grants = new ReferenceGrants(sorted(snapshot.referenceGrants, byKey));
-  const secrets = indexByKey(snapshot.secrets);
-  const services = indexByKey(snapshot.services);
-  const namespaces = indexByKey(snapshot.namespaces);
-  const backends = new BackendResolver(services, sorted(snapshot.endpointSlices, byKey), grants);
+  // Sorted and indexed per list: the provider hands in the same list until an object of its kind changes.
+  const grants = new ReferenceGrants(memo.sortedByKey(snapshot.referenceGrants));
+  const secrets = memo.indexByKey(snapshot.secrets);
+  const services = memo.indexByKey(snapshot.services);
+  const namespaces = memo.indexByKey(snapshot.namespaces);
+  const backends = new BackendResolver(services, memo.sortedByKey(snapshot.endpointSlices), grants);
   // The route statuses join these at the end.
   const classAndGatewayStatuses: ObjectStatus[] = [];
 
   // GatewayClasses
   const classes = evaluateGatewayClasses(snapshot.gatewayClasses, options);
-  for (const cls of sorted(snapshot.gatewayClasses, byKey)) {
+  for (const cls of memo.sortedByKey(snapshot.gatewayClasses)) {
     const state = classes.get(cls.metadata.name);
     if (state) classAndGatewayStatuses.push(gatewayClassStatus(cls, state, options, now));
   }
 
   // Gateways of our classes, their listeners and addresses
   const gateways: GatewayState[] = [];
-  for (const gw of sorted(snapshot.gateways, byKey)) {
+  for (const gw of memo.sortedByKey(snapshot.gateways)) {
     const cls = classes.get(gw.spec?.gatewayClassName);
     if (cls) gateways.push(evaluateGateway(gw, objectKey(gw), cls, secrets, grants));
   }

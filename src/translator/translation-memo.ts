@@ -12,7 +12,7 @@ import { pieceHash } from '../contract/config-version.js';
 import type { TranslatedRoute } from './httproute/rules.js';
 import { RouteAssembly, type Placed } from './route-assembly.js';
 import { changedStretch, lowerBound, sameItems } from '../contract/config-delta.js';
-import { compareRouteOrder, listChanges, objectKey } from './objects.js';
+import { byKey, compareRouteOrder, indexByKey, listChanges, objectKey, sorted } from './objects.js';
 import type { KubeObject, ObjectStatus } from './translator.types.js';
 
 interface RulesEntry {
@@ -54,6 +54,9 @@ export class TranslationMemo {
   private readonly statuses = new WeakMap<KubeObject, StatusEntry>();
   private readonly outcomes = new WeakMap<KubeObject, RouteOutcome>();
   private readonly ids = new WeakMap<object, number>();
+  /** Lists sorted by key and indexes by key, per list the provider handed in (kept while the kind is unchanged). */
+  private readonly sortedLists = new WeakMap<readonly KubeObject[], readonly KubeObject[]>();
+  private readonly indexes = new WeakMap<readonly KubeObject[], ReadonlyMap<string, KubeObject>>();
   private nextId = 0;
   private context = '';
   private epoch = 0;
@@ -74,6 +77,20 @@ export class TranslationMemo {
   /** Starts a translation. */
   begin(): void {
     this.translation++;
+  }
+
+  /** `objects` sorted by namespace/name; sorted again only when the provider hands in another list. */
+  sortedByKey<T extends KubeObject>(objects: readonly T[]): readonly T[] {
+    let out = this.sortedLists.get(objects);
+    if (out === undefined) this.sortedLists.set(objects, (out = sorted(objects, byKey)));
+    return out as readonly T[];
+  }
+
+  /** `objects` by namespace/name, built again only when the provider hands in another list. */
+  indexByKey(objects: readonly KubeObject[]): ReadonlyMap<string, KubeObject> {
+    let out = this.indexes.get(objects);
+    if (out === undefined) this.indexes.set(objects, (out = indexByKey(objects)));
+    return out;
   }
 
   /** A number that stands for one object (a list the provider keeps while its kind is unchanged). */
