@@ -128,7 +128,7 @@ export class StatusWriter implements OnModuleDestroy {
   /** Takes in a translation's statuses: by identity, what is not in the previous list is new (or changed). */
   private absorb(next: readonly ObjectStatus[]): void {
     // The set is edited, not rebuilt: a set of thousands per translation was most of what the
-    // controller allocated while routes were added one at a time (and so most of its GC pauses).
+    // controller allocated while routes were added one at a time (and so set how often it stopped to scavenge).
     for (const s of next) {
       if (this.statusSet.has(s)) continue;
       const key = keyOf(s);
