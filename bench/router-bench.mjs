@@ -350,7 +350,6 @@ async function main() {
   await stop(upstream);
   const profile = profDir ? summarizeProfiles(profDir) : undefined;
 
-  const by = (label) => results.find((r) => r.label === label);
   const MINIMAL = minimalScenario.label;
   const NGINX = 'nginx reverse proxy (1 worker, keepalive)';
   /** Median over rounds of label's figure over base's figure in the same round. */

@@ -43,7 +43,6 @@ export function compareRouteOrder(a: RouteOrder, b: RouteOrder): number {
   return (a.time === b.time ? 0 : a.time < b.time ? -1 : 1) || compareStrings(a.key, b.key);
 }
 
-
 /**
  * What changed from `before` to `after`, two lists of distinct items compared by identity. The runs
  * of identical items at both ends are skipped without a lookup: a few changes among thousands cost a
