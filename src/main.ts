@@ -12,11 +12,11 @@ import type { Settings } from './config/settings.schema.js';
 async function runMode(settings: Settings): Promise<void> {
   switch (settings.mode) {
     case 'router':
-      return (await import('./router/router.main.js')).runRouter(settings);
+      return (await import('./modes/router.main.js')).runRouter(settings);
     case 'controller':
-      return (await import('./controller.main.js')).runController(settings);
+      return (await import('./modes/controller.main.js')).runController(settings);
     case 'standalone':
-      return (await import('./standalone/standalone.main.js')).runStandalone(settings);
+      return (await import('./modes/standalone.main.js')).runStandalone(settings);
   }
 }
 

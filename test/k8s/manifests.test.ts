@@ -4,14 +4,14 @@
  * CRDs, the ones the README installs), is
  * stored without a field being dropped (a typo the schema prunes would vanish silently), re-applies
  * as a no-op, and the RBAC it ships lets the controller's ServiceAccount do exactly what the
- * controller does (derived from src/k8s/resource-kinds.ts) and nothing else we can think of.
+ * controller does (derived from src/providers/kubernetes/resource-kinds.ts) and nothing else we can think of.
  */
 import * as k8s from '@kubernetes/client-node';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { STATUS_KINDS, WATCHED_KINDS } from '../../src/k8s/resource-kinds.js';
+import { STATUS_KINDS, WATCHED_KINDS } from '../../src/providers/kubernetes/resource-kinds.js';
 import { SETTINGS } from '../../src/config/settings.schema.js';
 import { startCluster, type Cluster } from './harness/cluster.js';
 import { httpsGet } from './harness/https.js';

@@ -9,7 +9,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DashboardModule } from '../dashboard/dashboard.module.js';
 import type { ConfigApplier } from '../workers/config-applier.js';
 import { AdminErrorFilter } from './admin-error.filter.js';
-import { AdminTokenMiddleware } from './admin-token.middleware.js';
+import { AdminTokenMiddleware } from '../../process/admin-token.middleware.js';
 import { CONFIG_APPLIER } from './admin.tokens.js';
 import { RouterAdminController } from './router-admin.controller.js';
 import { RouterAdminService } from './router-admin.service.js';

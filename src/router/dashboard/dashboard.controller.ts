@@ -6,7 +6,7 @@
 import { Controller, Get, Header, Headers, Inject, UnauthorizedException } from '@nestjs/common';
 import { SETTINGS_TOKEN } from '../../config/settings.module.js';
 import type { Settings } from '../../config/settings.schema.js';
-import { bearerChecker } from '../admin/admin-security.js';
+import { bearerChecker } from '../../process/admin-security.js';
 import { CONFIG_APPLIER } from '../admin/admin.tokens.js';
 import type { ConfigApplier } from '../workers/config-applier.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard.page.js';

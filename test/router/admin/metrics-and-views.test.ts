@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { AggregatorRegistry, Registry } from 'prom-client';
 import { describe, expect, test } from 'vitest';
 import type { RouterConfig } from '../../../src/contract/router-config.schema.js';
-import { adminExposureProblem, bearerChecker, isLoopbackAddress } from '../../../src/router/admin/admin-security.js';
+import { adminExposureProblem, bearerChecker, isLoopbackAddress } from '../../../src/process/admin-security.js';
 import { listRoutes, redactConfig } from '../../../src/router/admin/config-view.js';
 import { createAccessLog } from '../../../src/router/metrics/access-log.js';
 import { RequestMetrics, routeNames } from '../../../src/router/metrics/request-metrics.js';

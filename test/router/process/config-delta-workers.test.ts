@@ -37,7 +37,7 @@ const readyWorkers = async (): Promise<number | undefined> => (await admin(t.bas
 beforeAll(async () => {
   // The test runs what `npm run build` produces; type errors elsewhere in the tree do not stop tsc emitting.
   await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(() => undefined);
-  expect(existsSync(join(ROOT, 'dist/router/router.main.js')), 'dist/router/router.main.js was not built').toBe(true);
+  expect(existsSync(join(ROOT, 'dist/modes/router.main.js')), 'dist/modes/router.main.js was not built').toBe(true);
   let listenPort: number;
   let adminPort: number;
   [upA, upB, listenPort, adminPort] = await Promise.all([startUpstream('A'), startUpstream('B'), freePort(), freePort()]);

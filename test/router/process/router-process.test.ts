@@ -40,7 +40,7 @@ async function childPids(pid: number): Promise<number[]> {
 beforeAll(async () => {
   // The test runs what `npm run build` produces; type errors elsewhere in the tree do not stop tsc emitting.
   await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(() => undefined);
-  expect(existsSync(join(ROOT, 'dist/router/router.main.js')), 'dist/router/router.main.js was not built').toBe(true);
+  expect(existsSync(join(ROOT, 'dist/modes/router.main.js')), 'dist/modes/router.main.js was not built').toBe(true);
 }, 240_000);
 
 describe('refusing unsafe or broken starts', () => {

@@ -1,0 +1,130 @@
+/**
+ * The file provider stage (standalone): the YAML files under --resources become RESOURCES_CHANGED events,
+ * at start, whenever a file changes (fs.watch, debounced: editors write in several steps) and on reload.
+ * A file that does not parse or validate is reported with its name and line and changes nothing: its
+ * last good objects stay in the snapshot until it is fixed.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import { extname, join, relative } from 'node:path';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { EventEmitter2, EventEmitterReadinessWatcher, OnEvent } from '@nestjs/event-emitter';
+import { SETTINGS_TOKEN } from '../../config/settings.module.js';
+import type { Settings } from '../../config/settings.schema.js';
+import { canonicalJson } from '../../contract/config-version.js';
+import { Coalescer } from '../../pipeline/coalescer.js';
+import { RELOAD_REQUESTED, RESOURCES_CHANGED, type ResourcesChangedEvent } from '../../pipeline/pipeline.events.js';
+import type { ResourceSnapshot } from '../../translator/translator.types.js';
+import { buildSnapshot, FILE_EXTENSIONS, parseResourceFile, ResourceFileError, type LoadedObject } from './resource-files.js';
+
+const WATCH_QUIET_MS = 100;
+
+export interface FileProblem {
+  file: string;
+  line: number;
+  column: number;
+  reason: string;
+  message: string;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && FILE_EXTENSIONS.includes(extname(e.name).toLowerCase()) && !e.name.startsWith('.'))
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+@Injectable()
+export class FileResourceProvider implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('FileProvider');
+  private readonly dir: string;
+  /** Last good objects per file (relative path). */
+  private readonly good = new Map<string, LoadedObject[]>();
+  private readonly problems = new Map<string, FileProblem>();
+  private lastSnapshotKey: string | undefined;
+  private watcher: FSWatcher | undefined;
+  private readonly coalescer = new Coalescer({ quietMs: WATCH_QUIET_MS, maxWaitMs: 1_000 }, () => this.load(), (err) => this.log.error({ err }, 'reading resources failed'));
+
+  constructor(
+    @Inject(SETTINGS_TOKEN) settings: Settings,
+    private readonly events: EventEmitter2,
+    private readonly eventsReady: EventEmitterReadinessWatcher,
+  ) {
+    this.dir = settings.resources;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const info = await stat(this.dir).catch(() => undefined);
+    if (!info?.isDirectory()) throw new Error(`--resources ${this.dir}: not a directory`);
+    await this.eventsReady.waitUntilReady();
+    await this.coalescer.flush(true);
+    this.watcher = watch(this.dir, { recursive: true }, () => this.coalescer.trigger());
+    this.watcher.on('error', (err) => this.log.error(`watching ${this.dir} failed: ${err.message} (changes need POST /reload)`));
+  }
+
+  onApplicationShutdown(): void {
+    this.watcher?.close();
+    this.coalescer.close();
+  }
+
+  /** Problems of the files as they are now (each file keeps its last good objects meanwhile). */
+  fileProblems(): FileProblem[] {
+    return [...this.problems.values()];
+  }
+
+  @OnEvent(RELOAD_REQUESTED)
+  async reload(): Promise<void> {
+    this.lastSnapshotKey = undefined;
+    await this.coalescer.flush(true);
+  }
+
+  /** Reads every file again and emits RESOURCES_CHANGED when the objects changed. */
+  async load(): Promise<void> {
+    const files = await listFiles(this.dir);
+    const present = new Set(files);
+    for (const file of [...this.good.keys()]) if (!present.has(file)) this.good.delete(file);
+    for (const file of [...this.problems.keys()]) if (!present.has(file)) this.problems.delete(file);
+    const changedKinds = new Set<string>();
+    for (const file of files) {
+      const shown = join(this.dir, file);
+      let text: string;
+      try {
+        text = await readFile(join(this.dir, file), 'utf8');
+      } catch {
+        continue; // removed while we listed: the next watch event catches up
+      }
+      try {
+        const objects = parseResourceFile(shown, text);
+        this.good.set(file, objects);
+        if (this.problems.delete(file)) this.log.log(`${shown}: fixed`);
+        for (const o of objects) changedKinds.add(o.object.kind ?? '');
+      } catch (err) {
+        if (!(err instanceof ResourceFileError)) throw err;
+        const previous = this.problems.get(file);
+        this.problems.set(file, { file: err.file, line: err.line, column: err.column, reason: err.reason, message: err.message });
+        if (previous?.message !== err.message) {
+          this.log.error(`${err.message} (${this.good.has(file) ? 'the last good version of this file stays in effect' : 'file ignored until fixed'})`);
+        }
+      }
+    }
+    const { snapshot, duplicates } = buildSnapshot(this.good);
+    for (const d of duplicates) this.log.warn(d);
+    const key = canonicalJson(snapshot);
+    if (key === this.lastSnapshotKey) return;
+    this.lastSnapshotKey = key;
+    this.log.log(`${files.length} files: ${describe(snapshot)}`);
+    const event: ResourcesChangedEvent = { snapshot, changedKinds: [...changedKinds].filter(Boolean) };
+    this.events.emit(RESOURCES_CHANGED, event);
+  }
+}
+
+function describe(s: ResourceSnapshot): string {
+  return [
+    `${s.gatewayClasses.length} GatewayClass`,
+    `${s.gateways.length} Gateway`,
+    `${s.httpRoutes.length} HTTPRoute`,
+    `${s.services.length} Service`,
+    `${s.endpointSlices.length} EndpointSlice`,
+  ].join(', ');
+}

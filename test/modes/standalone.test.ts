@@ -1,0 +1,132 @@
+/**
+ * Standalone end to end: YAML files in a temp dir -> translator -> the in-process router, with real
+ * traffic. Edits go live; a broken file is reported with its name and line and changes nothing.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/load-settings.js';
+import { startDemoBackend, type DemoBackend } from '../../src/modes/standalone/demo-backend.js';
+import { startStandalone, type StandaloneHandle } from '../../src/modes/standalone.main.js';
+import { freePort, httpGet, waitFor } from '../support/real-router.js';
+
+Logger.overrideLogger(['error']);
+
+let dir: string;
+let demo: DemoBackend;
+let gwPort: number;
+let sa: StandaloneHandle;
+
+const gatewayYaml = (port: number) => `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: serval}
+spec: {controllerName: serval.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: serval
+  listeners: [{name: http, protocol: HTTP, port: ${port}}]
+`;
+
+const backendYaml = (name: string, port: number) => `apiVersion: v1
+kind: Service
+metadata: {name: ${name}}
+spec: {ports: [{port: 80, targetPort: ${port}}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ${name}-1, labels: {kubernetes.io/service-name: ${name}}}
+addressType: IPv4
+ports: [{port: ${port}, protocol: TCP}]
+endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
+`;
+
+const routeYaml = (name: string, prefix: string, service: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ${name}}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: ${prefix}}}]
+    backendRefs: [{name: ${service}, port: 80}]
+`;
+
+async function backendAt(path: string): Promise<string | undefined> {
+  const res = await httpGet(gwPort, path);
+  return res.status === 200 ? (JSON.parse(res.body) as { backend: string }).backend : `HTTP ${res.status}`;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'serval-standalone-'));
+  demo = await startDemoBackend([
+    { name: 'demo-a', port: 0 },
+    { name: 'demo-b', port: 0 },
+  ]);
+  gwPort = await freePort();
+  writeFileSync(join(dir, 'gateway.yaml'), gatewayYaml(gwPort));
+  writeFileSync(join(dir, 'backends.yaml'), backendYaml('svc-a', demo.ports.get('demo-a')!) + '---\n' + backendYaml('svc-b', demo.ports.get('demo-b')!));
+  writeFileSync(join(dir, 'routes.yaml'), routeYaml('route-a', '/a', 'svc-a'));
+  const settings = { ...loadSettings('standalone', ['--resources', dir, '--debounce', '10'], {}), adminPort: 0 };
+  sa = await startStandalone(settings, { logger: pino({ level: 'silent' }), firstConfigTimeoutMs: 30_000 });
+});
+
+afterAll(async () => {
+  await sa?.close();
+  await demo?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('serval standalone', () => {
+  it('serves the routes of the YAML files', async () => {
+    expect(sa.live).toBe(true);
+    expect(await backendAt('/a/x')).toBe('demo-a');
+    expect(await backendAt('/nothing')).toBe('HTTP 404');
+  });
+
+  it('shows the config and the statuses a controller would write on the admin API', async () => {
+    const config = (await (await fetch(`${sa.adminUrl}/config`)).json()) as { version: string };
+    expect(config.version).toMatch(/^[0-9a-f]{16}$/);
+    const status = (await (await fetch(`${sa.adminUrl}/status`)).json()) as { statuses: { kind: string; name: string; status: { parents?: { conditions: { type: string; status: string }[] }[] } }[] };
+    const route = status.statuses.find((s) => s.kind === 'HTTPRoute' && s.name === 'route-a');
+    expect(route?.status.parents?.[0].conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Accepted', status: 'True' })]));
+  });
+
+  it('puts a new route live when a file is added', async () => {
+    writeFileSync(join(dir, 'route-b.yaml'), routeYaml('route-b', '/b', 'svc-b'));
+    await waitFor('route /b live', async () => (await backendAt('/b')) === 'demo-b');
+    expect(await backendAt('/a')).toBe('demo-a');
+  });
+
+  it('reports a broken file with its name and line, and keeps serving the last good routes', async () => {
+    writeFileSync(join(dir, 'broken.yaml'), `${routeYaml('route-c', '/c', 'svc-a')}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: [unclosed\n`);
+    const problem = await waitFor('broken.yaml reported', () => sa.fileProblems().find((p) => p.file.endsWith('broken.yaml')));
+    expect(problem.message).toMatch(/broken\.yaml:1[2-4]:\d+: YAML syntax error/);
+    // Nothing of the broken file applies, not even its valid first document.
+    expect(await backendAt('/c')).toBe('HTTP 404');
+    expect(await backendAt('/a')).toBe('demo-a');
+    expect(await backendAt('/b')).toBe('demo-b');
+
+    // Breaking a file that was good keeps its last good version in effect.
+    writeFileSync(join(dir, 'route-b.yaml'), routeYaml('route-b', '/b', 'svc-b').replace('kind: HTTPRoute', 'kind: HTTPRoutee'));
+    const unknown = await waitFor('route-b.yaml reported', () => sa.fileProblems().find((p) => p.file.endsWith('route-b.yaml')));
+    expect(unknown.message).toContain('route-b.yaml:1:1: unknown kind "HTTPRoutee"');
+    expect(await backendAt('/b')).toBe('demo-b');
+    const status = (await (await fetch(`${sa.adminUrl}/status`)).json()) as { fileProblems: { file: string; line: number }[] };
+    expect(status.fileProblems.map((p) => p.file.split('/').pop()).sort()).toEqual(['broken.yaml', 'route-b.yaml']);
+
+    // Fixed: the problem is gone and the edit (now to svc-a) is live.
+    writeFileSync(join(dir, 'route-b.yaml'), routeYaml('route-b', '/b', 'svc-a'));
+    await waitFor('fixed route-b live', async () => (await backendAt('/b')) === 'demo-a');
+    expect(sa.fileProblems().map((p) => p.file.split('/').pop())).toEqual(['broken.yaml']);
+  });
+
+  it('removes the routes of a deleted file', async () => {
+    rmSync(join(dir, 'route-b.yaml'));
+    await waitFor('route /b gone', async () => (await backendAt('/b')) === 'HTTP 404');
+  });
+});

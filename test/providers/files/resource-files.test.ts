@@ -1,0 +1,85 @@
+/** The file provider's parser: multi-document YAML in, objects out; every problem names file and line. */
+import { describe, expect, it } from 'vitest';
+import { buildSnapshot, parseResourceFile, ResourceFileError } from '../../../src/providers/files/resource-files.js';
+import { tryCommands } from '../../../src/modes/standalone/try-urls.js';
+
+function problem(text: string): ResourceFileError {
+  try {
+    parseResourceFile('dir/f.yaml', text);
+  } catch (err) {
+    if (err instanceof ResourceFileError) return err;
+    throw err;
+  }
+  throw new Error('expected a ResourceFileError');
+}
+
+describe('resource files', () => {
+  it('reads multi-document files and Lists, defaulting namespaces', () => {
+    const objects = parseResourceFile(
+      'f.yaml',
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+---
+# a comment-only document is nothing
+---
+apiVersion: v1
+kind: List
+items:
+  - {apiVersion: v1, kind: Service, metadata: {name: s, namespace: apps}}
+  - {apiVersion: gateway.networking.k8s.io/v1, kind: GatewayClass, metadata: {name: c, namespace: ignored}}
+`,
+    );
+    expect(objects.map((o) => [o.object.kind, o.object.metadata.namespace, o.object.metadata.name, o.line])).toEqual([
+      ['Gateway', 'default', 'gw', 1],
+      ['Service', 'apps', 's', 10],
+      ['GatewayClass', undefined, 'c', 11],
+    ]);
+  });
+
+  it('names file and line of a YAML syntax error', () => {
+    const e = problem('apiVersion: v1\nkind: Service\nmetadata:\n  name: [oops\n');
+    expect(e.message).toMatch(/^dir\/f\.yaml:\d+:\d+: YAML syntax error/);
+    expect(e.line).toBeGreaterThanOrEqual(4);
+  });
+
+  it('names file and line of an unknown kind, a missing name, a wrong group', () => {
+    expect(problem('apiVersion: v1\nkind: Service\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n').message).toBe(
+      'dir/f.yaml:5:1: unknown kind "Pod" (expected one of GatewayClass, Gateway, HTTPRoute, ReferenceGrant, Service, EndpointSlice, Secret, Namespace)',
+    );
+    expect(problem('\n\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {namespace: x}\n').message).toBe('dir/f.yaml:3:1: HTTPRoute: missing "metadata.name"');
+    expect(problem('apiVersion: v1\nkind: Gateway\nmetadata: {name: g}\n').reason).toContain('not in group "gateway.networking.k8s.io"');
+    expect(problem('- just\n- a list\n').reason).toContain('expected a Kubernetes object');
+  });
+
+  it('adds the Namespaces objects live in, and reports duplicates', () => {
+    const a = parseResourceFile('a.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: apps}\n');
+    const b = parseResourceFile('b.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: apps}\n');
+    const { snapshot, duplicates } = buildSnapshot(new Map([['b.yaml', b], ['a.yaml', a]]));
+    expect(snapshot.services).toHaveLength(1);
+    expect(snapshot.namespaces.map((n) => [n.metadata.name, n.metadata.labels?.['kubernetes.io/metadata.name']])).toEqual([['apps', 'apps']]);
+    expect(duplicates).toEqual(['b.yaml:1: Service apps/s is already defined at a.yaml:1 (ignored)']);
+  });
+
+  it('derives curl commands from the live config', () => {
+    const cmds = tryCommands({
+      listeners: [
+        {
+          name: 'l',
+          address: '0.0.0.0',
+          port: 8080,
+          protocol: 'HTTP',
+          virtualHosts: [
+            {
+              name: 'v',
+              hostnames: ['shop.example.com'],
+              routes: [{ name: 'r', match: { path: { type: 'PathPrefix', value: '/api' }, headers: [{ name: 'x-variant', value: 'b' }] }, backends: [] }],
+            },
+          ],
+        },
+      ],
+      pools: [],
+    });
+    expect(cmds).toEqual([`curl -H 'Host: shop.example.com' -H 'x-variant: b' http://localhost:8080/api`]);
+  });
+});
