@@ -14,7 +14,7 @@ import { shopConfig, shopWithApiConfig } from './support/configs.js';
 import { hit, startRouter, TOKEN, type RunningRouter } from './support/router.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const OUTPUT = new URL('../../test-output/', import.meta.url).pathname;
+const OUTPUT = new URL('../../../test-output/', import.meta.url).pathname;
 const missing = !existsSync(CHROMIUM);
 if (missing) console.warn(`[dashboard browser test] SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium)`);
 
