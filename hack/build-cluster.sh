@@ -4,7 +4,7 @@
 #
 #   ${SERVAL_CACHE_DIR:-$HOME/.cache/serval-gateway}/k8s-<kubernetes version>/
 #     bin/etcd  bin/kube-apiserver  bin/kube-controller-manager
-#     bin/echo-basic  bin/gateway-api-conformance.test
+#     bin/echo-basic  bin/gateway-api-conformance.test  bin/helm
 #     crds/standard/*.yaml  crds/experimental/*.yaml
 #
 # Each artifact has a stamp (hash of the Go module that produced it + Go
@@ -45,6 +45,8 @@ stamp() { echo "$2" >"$OUT/stamps/$(basename "$1")"; }
 # Consistency check: the gateway-api module must pin the version in versions.env.
 grep -q "sigs.k8s.io/gateway-api/conformance $GATEWAY_API_VERSION" "$HACK_DIR/gateway-api/go.mod" ||
   { log "hack/gateway-api/go.mod does not pin $GATEWAY_API_VERSION (see hack/versions.env)"; exit 1; }
+grep -q "helm.sh/helm/v4 $HELM_VERSION" "$HACK_DIR/helm/go.mod" ||
+  { log "hack/helm/go.mod does not pin helm $HELM_VERSION (see hack/versions.env)"; exit 1; }
 grep -q "require k8s.io/kubernetes $KUBERNETES_VERSION\|k8s.io/kubernetes $KUBERNETES_VERSION" "$HACK_DIR/cluster/go.mod" ||
   { log "hack/cluster/go.mod is not at $KUBERNETES_VERSION: run hack/cluster/gen-gomod.sh"; exit 1; }
 
@@ -125,6 +127,18 @@ else
   chmod -R u+w "$OUT/crds"
   stamp crds "$key"
   log "gateway-api $GATEWAY_API_VERSION CRDs copied to $OUT/crds"
+fi
+
+# --- helm: lints, renders and installs the chart in deploy/helm in the k8s tier ---
+key=$(stamp_key "$HACK_DIR/helm")
+if fresh bin/helm "$key"; then
+  log "helm $HELM_VERSION: cached"
+else
+  log "building helm $HELM_VERSION..."
+  t0=$SECONDS
+  (cd "$HACK_DIR/helm" && go build -p 2 -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" -o "$BIN/helm.tmp" helm.sh/helm/v4/cmd/helm)
+  mv "$BIN/helm.tmp" "$BIN/helm"; stamp bin/helm "$key"
+  log "helm built in $((SECONDS - t0))s"
 fi
 
 log "all done in $((SECONDS - start_all))s"

@@ -14,7 +14,7 @@ skip() { echo "[k8s tier] SKIPPED: $*"; exit 0; }
 [ "$(id -u)" = 0 ] || skip "needs root (the test kubelet creates a network namespace per Pod)"
 source hack/versions.env
 bin="${SERVAL_CACHE_DIR:-$HOME/.cache/serval-gateway}/k8s-$KUBERNETES_VERSION/bin"
-have_binaries() { for b in etcd kube-apiserver kube-controller-manager echo-basic; do [ -x "$bin/$b" ] || return 1; done; }
+have_binaries() { for b in etcd kube-apiserver kube-controller-manager echo-basic helm; do [ -x "$bin/$b" ] || return 1; done; }
 if ! command -v go >/dev/null; then
   have_binaries || skip "needs Go >= 1.26 to build etcd/kube-apiserver/kube-controller-manager (hack/build-cluster.sh)"
   echo "[k8s tier] no Go: using the cached binaries in $bin as they are" >&2

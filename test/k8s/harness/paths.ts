@@ -32,7 +32,7 @@ export function k8sCacheDir(): string {
   return join(root, `k8s-${pinnedVersions().kubernetes}`);
 }
 
-export type Binary = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'echo-basic' | 'gateway-api-conformance.test';
+export type Binary = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'echo-basic' | 'gateway-api-conformance.test' | 'helm';
 
 export function binaryPath(name: Binary): string {
   return join(k8sCacheDir(), 'bin', name);
@@ -50,7 +50,7 @@ export function crdDir(channel: CrdChannel): string {
  * Progress goes to our stderr so a long cold build is visible.
  */
 export function ensureBinaries(): void {
-  const all: Binary[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'echo-basic'];
+  const all: Binary[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'echo-basic', 'helm'];
   const built = all.every((b) => existsSync(binaryPath(b)));
   // Without Go the cache cannot be checked for staleness; use what is there.
   if (built && (process.env.SERVAL_K8S_SKIP_BUILD === '1' || !goAvailable())) return;
