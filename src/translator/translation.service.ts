@@ -5,7 +5,7 @@
  * nothing is emitted when neither the config version nor the statuses changed.
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { OnPipelineEvent, PipelineBus } from '../pipeline/pipeline-bus.js';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { SETTINGS_TOKEN } from '../config/settings.module.js';
@@ -53,7 +53,7 @@ export class TranslationService implements OnModuleDestroy {
   constructor(
     @Inject(SETTINGS_TOKEN) settings: Settings,
     @Inject(TRANSLATE_FN) private readonly translate: TranslateFn,
-    private readonly events: EventEmitter2,
+    private readonly events: PipelineBus,
     @InjectMetric(RECONCILE_TOTAL) private readonly reconcileTotal: Counter<'result'>,
     @InjectMetric(RECONCILE_DURATION) private readonly reconcileDuration: Histogram,
   ) {
@@ -68,7 +68,7 @@ export class TranslationService implements OnModuleDestroy {
     );
   }
 
-  @OnEvent(RESOURCES_CHANGED)
+  @OnPipelineEvent(RESOURCES_CHANGED)
   onResourcesChanged(event: ResourcesChangedEvent): void {
     this.snapshot = event.snapshot;
     for (const kind of event.changedKinds) this.changedKinds.add(kind);
