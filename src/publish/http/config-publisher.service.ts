@@ -46,12 +46,6 @@ interface Replica {
   force: boolean;
 }
 
-export interface ReplicaState {
-  url: string;
-  version: string | undefined;
-  inSync: boolean;
-}
-
 @Injectable()
 export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('DataPlane');
@@ -86,11 +80,6 @@ export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
   onModuleDestroy(): void {
     clearInterval(this.resyncTimer);
     this.abort.abort();
-  }
-
-  /** Per-replica state for GET /status and tests. */
-  state(): ReplicaState[] {
-    return [...this.replicas.values()].map((r) => ({ url: r.url, version: r.acked, inSync: !!this.desired && r.acked === this.desired.version }));
   }
 
   @OnPipelineEvent(CONFIG_TRANSLATED)
