@@ -12,6 +12,7 @@ import { EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { OnPipelineEvent, PipelineBus } from '../../pipeline/pipeline-bus.js';
 import { SETTINGS_TOKEN } from '../../config/settings.module.js';
 import type { Settings } from '../../config/settings.schema.js';
+import { freezeInTests } from '../../contract/freeze.js';
 import { canonicalJson } from '../../contract/config-version.js';
 import { Coalescer } from '../../pipeline/coalescer.js';
 import { RELOAD_REQUESTED, RESOURCES_CHANGED, type ResourcesChangedEvent } from '../../pipeline/pipeline.events.js';
@@ -115,7 +116,7 @@ export class FileResourceProvider implements OnApplicationBootstrap, OnApplicati
     if (key === this.lastSnapshotKey) return;
     this.lastSnapshotKey = key;
     this.log.log(`${files.length} files: ${describe(snapshot)}`);
-    const event: ResourcesChangedEvent = { snapshot, changedKinds: [...changedKinds].filter(Boolean) };
+    const event: ResourcesChangedEvent = { snapshot: freezeInTests(snapshot), changedKinds: [...changedKinds].filter(Boolean) };
     this.events.emit(RESOURCES_CHANGED, event);
   }
 }

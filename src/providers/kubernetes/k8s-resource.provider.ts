@@ -16,6 +16,7 @@ import {
   type ResourcesChangedEvent,
 } from '../../pipeline/pipeline.events.js';
 import type { KubeObject, ResourceSnapshot } from '../../translator/translator.types.js';
+import { freezeInTests } from '../../contract/freeze.js';
 import { Informer, type InformerListener } from './informer.js';
 import { KubeApi } from './kube-api.js';
 import { emptySnapshot, isStatusKind, WATCHED_KINDS, type ResourceKind } from './resource-kinds.js';
@@ -128,7 +129,7 @@ export class K8sResourceProvider implements OnApplicationBootstrap, OnApplicatio
     const changedKinds = [...this.dirty].map((k) => k.kind);
     this.dirty.clear();
     for (const i of this.informers) this.objects.set({ kind: i.resource.kind }, i.store.size);
-    const event: ResourcesChangedEvent = { snapshot: this.snapshot(), changedKinds };
+    const event: ResourcesChangedEvent = { snapshot: freezeInTests(this.snapshot()), changedKinds };
     this.log.debug({ changedKinds }, 'resources changed');
     this.events.emit(RESOURCES_CHANGED, event);
   }
