@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // The identity rule: snapshots and accepted configs are deep-frozen, so an in-place edit throws (src/contract/freeze.ts).
+    env: { SERVAL_FREEZE_INPUTS: '1' },
   },
 });

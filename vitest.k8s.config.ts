@@ -16,5 +16,7 @@ export default defineConfig({
     // forks, not threads: cluster processes are tied to the spawning thread's
     // life (setpriv --pdeathsig), and the kubelet needs a real process.
     pool: 'forks',
+    // The identity rule: snapshots and accepted configs are deep-frozen, so an in-place edit throws (src/contract/freeze.ts).
+    env: { SERVAL_FREEZE_INPUTS: '1' },
   },
 });

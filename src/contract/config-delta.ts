@@ -22,8 +22,13 @@ export class ConfigDeltaMismatchError extends Error {
 
 const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-/** Lists known to be sorted by name with no name twice (lists are immutable once built). */
-const sortedLists = new WeakSet<readonly { name: string }[]>();
+/**
+ * Lists known to be sorted by name with no name twice: an identity cache (docs/ARCHITECTURE.md), right
+ * only because lists are never edited once built or received. One per process, owned by this module:
+ * sortedness is a property of the list, whoever asks.
+ */
+export const SORTED_LISTS = new WeakSet<readonly { name: string }[]>();
+const sortedLists = SORTED_LISTS;
 
 function sortedByName(items: readonly { name: string }[]): boolean {
   if (sortedLists.has(items)) return true;

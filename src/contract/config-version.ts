@@ -20,11 +20,24 @@ function sortKeys(_key: string, v: unknown): unknown {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /**
- * Content hashes of virtual hosts and pools, remembered per object: config documents are immutable once
- * built or received, and both sides keep unchanged pieces as the same objects from one version to the
- * next, so hashing a new version costs only its changed pieces.
+ * The identity caches of content hashing (docs/ARCHITECTURE.md, "Identity caches"). Every entry is a
+ * pure function of an object's content, keyed by the object: correct only because config documents and
+ * their pieces are never mutated once built or received (SERVAL_FREEZE_INPUTS freezes them in tests).
+ * One per process (VERSION_CACHE), deliberately shared: the translator hashes pieces for its own
+ * reuse checks, and the publisher's diff and the version then find those hashes made.
  */
-const pieceHashes = new WeakMap<object, string>();
+export class VersionCache {
+  /** Content hashes of virtual hosts and pools (and any JSON object that is never mutated). */
+  readonly pieceHashes = new WeakMap<object, string>();
+  /** Chunks of piece lists by their first piece. A chunk is valid wherever the same pieces follow that piece. */
+  readonly chunks = new WeakMap<object, Chunk>();
+  /** Versions computed per document. */
+  readonly versions = new WeakMap<RouterConfig, string>();
+}
+
+/** The process's VersionCache, owned by src/contract (the hashing functions below are its only users). */
+export const VERSION_CACHE = new VersionCache();
+const { pieceHashes, chunks, versions } = VERSION_CACHE;
 
 /** The content hash of one virtual host or pool (or any JSON object that is never mutated). */
 export function pieceHash(piece: object): string {
@@ -57,9 +70,6 @@ interface Chunk {
   /** The last piece is a boundary (else the chunk is valid only at the end of a list). */
   readonly closed: boolean;
 }
-
-/** Chunks by their first piece. A chunk is valid wherever the same pieces follow that piece. */
-const chunks = new WeakMap<object, Chunk>();
 
 function endsChunk(hash: string): boolean {
   return parseInt(hash.slice(0, 2), 16) % CHUNK_SPAN === 0;
@@ -96,9 +106,6 @@ function listDigest(list: readonly object[]): string {
   }
   return out;
 }
-
-/** Versions computed per document (documents are immutable). */
-const versions = new WeakMap<RouterConfig, string>();
 
 /**
  * The version of a document: a hash over its listeners' own fields and the chunk digests of its virtual

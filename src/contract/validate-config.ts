@@ -20,12 +20,12 @@ import {
   VirtualHost,
   type ConfigDelta,
   type RouterConfig,
-  type SimpleConfig,
   type VirtualHostConfig,
 } from './router-config.schema.js';
 import { fromSimpleConfig, type SimpleConfigDefaults } from './simple-config.js';
 import { configVersion, withVersion } from './config-version.js';
 import { applyConfigDelta, changedStretch, ConfigDeltaMismatchError } from './config-delta.js';
+import { freezeInTests } from './freeze.js';
 
 /** The document with its virtual hosts and pools left unchecked (they are checked one by one). */
 const ConfigOutline = Type.Object(
@@ -47,9 +47,6 @@ function checker<T extends TSchema>(schema: T): TypeCheck<T> {
   if (!check) compiled.set(schema, (check = TypeCompiler.Compile(schema)));
   return check as TypeCheck<T>;
 }
-
-/** Virtual hosts and pools that passed every check (schema, regular expressions). */
-const validPieces = new WeakSet<object>();
 
 export class ConfigValidationError extends Error {
   constructor(
@@ -110,56 +107,71 @@ class CheckedLists {
   }
 }
 
-const schemaChecked = new CheckedLists();
+/**
+ * What validation remembers between documents (docs/ARCHITECTURE.md, "Identity caches"): pieces and
+ * lists that passed, keyed by the objects themselves, so it holds only because a document and its
+ * pieces are never mutated once built or received (SERVAL_FREEZE_INPUTS freezes them in tests). One per
+ * stream of documents: the control plane's TranslationService owns one, the router process another
+ * (ROUTER_VALIDATION). Two streams sharing one would stay correct but lose the "last list" shortcuts.
+ */
+export class ValidationCache {
+  /** Virtual hosts and pools that passed every check (schema, regular expressions). */
+  readonly validPieces = new WeakSet<object>();
+  /** Lists of pieces that passed the schema checks, and the last one per place. */
+  readonly schemaChecked = new CheckedLists();
+  /** The last set of pool names, kept as the same Set while the names stay the same, and the lists checked against it. */
+  knownPools: { signature: string; names: Set<string>; lists: CheckedLists } | undefined;
+  /** Virtual hosts whose pool references resolved, and the pool-name Set they resolved in. */
+  readonly resolvedIn = new WeakMap<object, Set<string>>();
 
-/** The piece passed its checks before (pieces are immutable). */
-function passed(piece: unknown): boolean {
-  return typeof piece === 'object' && piece !== null && validPieces.has(piece);
+  /** The piece passed its checks before (pieces are immutable). */
+  passed(piece: unknown): boolean {
+    return typeof piece === 'object' && piece !== null && this.validPieces.has(piece);
+  }
 }
 
+/** The router process's: its admin door (PUT/POST, --config) and ConfigApplier's deltas are one stream of documents. */
+export const ROUTER_VALIDATION = new ValidationCache();
+
 /** Checks one virtual host (schema, then what the schema cannot express) unless it passed before. */
-function checkVirtualHost(vhost: unknown, at: string): void {
-  if (passed(vhost)) return;
+function checkVirtualHost(vhost: unknown, at: string, cache: ValidationCache): void {
+  if (cache.passed(vhost)) return;
   const check = checker(VirtualHost);
   if (!check.Check(vhost)) fail(check, vhost, at);
   vhost.routes.forEach((route, ri) => checkRegexes(route, `${at}/routes/${ri}`));
-  validPieces.add(vhost);
+  cache.validPieces.add(vhost);
 }
 
-function checkPool(pool: unknown, at: string): void {
-  if (passed(pool)) return;
+function checkPool(pool: unknown, at: string, cache: ValidationCache): void {
+  if (cache.passed(pool)) return;
   const check = checker(Pool);
   if (!check.Check(pool)) fail(check, pool, at);
-  validPieces.add(pool);
+  cache.validPieces.add(pool);
 }
 
 /** Schema checks of a whole document, piece by piece, in document order. */
-function checkDocument(body: unknown): asserts body is RouterConfig {
+function checkDocument(body: unknown, cache: ValidationCache): asserts body is RouterConfig {
   const outline = checker(ConfigOutline);
   if (!outline.Check(body)) fail(outline, body);
   // passed() first: building thousands of JSON paths for pieces that passed before costs more than the checks.
   body.listeners.forEach((l, li) =>
-    schemaChecked.visitNew(`${li}`, l.virtualHosts, (v, vi) => passed(v) || checkVirtualHost(v, `/listeners/${li}/virtualHosts/${vi}`)),
+    cache.schemaChecked.visitNew(`${li}`, l.virtualHosts, (v, vi) => cache.passed(v) || checkVirtualHost(v, `/listeners/${li}/virtualHosts/${vi}`, cache)),
   );
-  schemaChecked.visitNew('pools', body.pools, (p, pi) => passed(p) || checkPool(p, `/pools/${pi}`));
+  cache.schemaChecked.visitNew('pools', body.pools, (p, pi) => cache.passed(p) || checkPool(p, `/pools/${pi}`, cache));
 }
 
-/** The last set of pool names, kept as the same Set while the names stay the same, and the lists checked against it. */
-let knownPools: { signature: string; names: Set<string>; lists: CheckedLists } | undefined;
-/** Virtual hosts whose pool references resolved, and the pool-name Set they resolved in. */
-const resolvedIn = new WeakMap<object, Set<string>>();
-
 /** Semantic checks across pieces: names that must be unique or must resolve. */
-function checkReferences(config: RouterConfig): void {
+function checkReferences(config: RouterConfig, cache: ValidationCache): void {
   let pools = new Set<string>();
   config.pools.forEach((pool, i) => {
     if (pools.has(pool.name)) throw new ConfigValidationError(`/pools/${i}/name`, `duplicate pool "${pool.name}"`);
     pools.add(pool.name);
   });
   const signature = [...pools].join('\n');
-  if (knownPools?.signature === signature) pools = knownPools.names;
-  else knownPools = { signature, names: pools, lists: new CheckedLists() };
-  const lists = knownPools.lists;
+  const known = cache.knownPools?.signature === signature ? cache.knownPools : (cache.knownPools = { signature, names: pools, lists: new CheckedLists() });
+  pools = known.names;
+  const lists = known.lists;
+  const resolvedIn = cache.resolvedIn;
   const bound = new Set<string>();
   const listenerNames = new Set<string>();
   config.listeners.forEach((listener, li) => {
@@ -210,11 +222,14 @@ function checkRegexes(route: RouterConfig['listeners'][number]['virtualHosts'][n
   m.queryParams?.forEach((q, i) => q.type === 'RegularExpression' && checkRegex(q.value, `${at}/match/queryParams/${i}/value`));
 }
 
-/** Validates a full config document and returns it with its version set. Throws ConfigValidationError. */
-export function parseRouterConfig(body: unknown): RouterConfig {
-  checkDocument(body);
-  checkReferences(body);
-  return withVersion(body);
+/**
+ * Validates a full config document and returns it with its version set (deep-frozen under
+ * SERVAL_FREEZE_INPUTS: an accepted config is never edited). Throws ConfigValidationError.
+ */
+export function parseRouterConfig(body: unknown, cache: ValidationCache = ROUTER_VALIDATION): RouterConfig {
+  checkDocument(body, cache);
+  checkReferences(body, cache);
+  return freezeInTests(withVersion(body));
 }
 
 /**
@@ -222,17 +237,17 @@ export function parseRouterConfig(body: unknown): RouterConfig {
  * ConfigValidationError for a bad body, ConfigDeltaMismatchError when it does not fit `base` or the
  * result does not hash to the version it claims (the sender should then send the whole config).
  */
-export function parseConfigDelta(base: RouterConfig, body: unknown): RouterConfig {
+export function parseConfigDelta(base: RouterConfig, body: unknown, cache: ValidationCache = ROUTER_VALIDATION): RouterConfig {
   const check = checker(ConfigDeltaSchema);
   if (!check.Check(body)) fail(check, body);
   const delta: ConfigDelta = body;
-  delta.virtualHosts?.forEach((e, i) => checkVirtualHost(e.virtualHost, `/virtualHosts/${i}/virtualHost`));
-  delta.pools?.forEach((p, i) => checkPool(p, `/pools/${i}`));
+  delta.virtualHosts?.forEach((e, i) => checkVirtualHost(e.virtualHost, `/virtualHosts/${i}/virtualHost`, cache));
+  delta.pools?.forEach((p, i) => checkPool(p, `/pools/${i}`, cache));
   const config = applyConfigDelta(base, delta);
-  checkReferences(config);
+  checkReferences(config, cache);
   const version = configVersion(config);
   if (version !== delta.version) throw new ConfigDeltaMismatchError(`the delta makes version ${version} of version ${delta.baseVersion}, not ${delta.version}`);
-  return config;
+  return freezeInTests(config);
 }
 
 /** True when the body looks like the original design's simple format (routes/pools/default_pool). */
@@ -241,9 +256,9 @@ export function isSimpleConfig(body: unknown): boolean {
 }
 
 /** Accepts either format (PUT /config); the simple one maps onto one HTTP listener. */
-export function parseAnyConfig(body: unknown, defaults: SimpleConfigDefaults): RouterConfig {
-  if (!isSimpleConfig(body)) return parseRouterConfig(body);
+export function parseAnyConfig(body: unknown, defaults: SimpleConfigDefaults, cache: ValidationCache = ROUTER_VALIDATION): RouterConfig {
+  if (!isSimpleConfig(body)) return parseRouterConfig(body, cache);
   const check = checker(SimpleConfigSchema);
   if (!check.Check(body)) fail(check, body);
-  return parseRouterConfig(fromSimpleConfig(body, defaults));
+  return parseRouterConfig(fromSimpleConfig(body, defaults), cache);
 }

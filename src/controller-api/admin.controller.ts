@@ -1,6 +1,6 @@
 /** The controller's API: GET /config, GET /status, POST /reload. Thin adapters over PipelineState and events. */
 import { Controller, Get, HttpCode, NotFoundException, Post } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { PipelineBus } from '../pipeline/pipeline-bus.js';
 import type { RouterConfig } from '../contract/router-config.schema.js';
 import { PipelineState } from '../pipeline/pipeline-state.js';
 import { RELOAD_REQUESTED } from '../pipeline/pipeline.events.js';
@@ -35,7 +35,7 @@ export class AdminController {
 
   constructor(
     private readonly state: PipelineState,
-    private readonly events: EventEmitter2,
+    private readonly events: PipelineBus,
   ) {}
 
   /** The current translated config, TLS private keys redacted. */

@@ -1,6 +1,6 @@
 /** serval_config_info{version}: which config version the control plane translated last. */
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { OnPipelineEvent } from '../pipeline/pipeline-bus.js';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
 import { CONFIG_TRANSLATED, type ConfigTranslatedEvent } from '../pipeline/pipeline.events.js';
@@ -11,7 +11,7 @@ export const CONFIG_INFO = 'serval_config_info';
 export class ConfigVersionMetric {
   constructor(@InjectMetric(CONFIG_INFO) private readonly gauge: Gauge<'version'>) {}
 
-  @OnEvent(CONFIG_TRANSLATED)
+  @OnPipelineEvent(CONFIG_TRANSLATED)
   onTranslated(event: ConfigTranslatedEvent): void {
     this.gauge.reset();
     if (event.config.version) this.gauge.set({ version: event.config.version }, 1);

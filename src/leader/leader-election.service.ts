@@ -8,7 +8,8 @@
  */
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
+import { EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
+import { PipelineBus } from '../pipeline/pipeline-bus.js';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
 import { SETTINGS_TOKEN } from '../config/settings.module.js';
@@ -42,7 +43,7 @@ export class LeaderElector implements OnApplicationBootstrap, BeforeApplicationS
   constructor(
     @Inject(SETTINGS_TOKEN) private readonly settings: Settings,
     private readonly api: KubeApi,
-    private readonly events: EventEmitter2,
+    private readonly events: PipelineBus,
     private readonly eventsReady: EventEmitterReadinessWatcher,
     @InjectMetric(LEADER_GAUGE) private readonly gauge: Gauge,
   ) {

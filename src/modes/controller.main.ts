@@ -6,10 +6,10 @@
 import v8 from 'node:v8';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventEmitterModule } from '@nestjs/event-emitter';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino, type Logger } from 'pino';
 import { AdminModule } from '../controller-api/admin.module.js';
+import { PipelineEventsModule } from '../pipeline/pipeline-bus.js';
 import { exitOnSignals } from '../process/exit-on-signals.js';
 import { pinoLoggerModule, usePinoLogs } from '../process/pino-logger.module.js';
 import { SettingsModule } from '../config/settings.module.js';
@@ -31,7 +31,7 @@ class ControllerAppModule {
       imports: [
         SettingsModule.forRoot(settings),
         pinoLoggerModule(logger),
-        EventEmitterModule.forRoot(),
+        PipelineEventsModule.forRoot(),
         K8sModule.forRoot(kubeApi),
         TranslatorModule,
         DataPlaneModule,

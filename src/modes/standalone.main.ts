@@ -5,7 +5,6 @@
  */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, register, type Registry } from 'prom-client';
@@ -13,7 +12,8 @@ import { SettingsModule } from '../config/settings.module.js';
 import type { Settings } from '../config/settings.schema.js';
 import { exitOnSignals } from '../process/exit-on-signals.js';
 import { pinoLoggerModule, usePinoLogs } from '../process/pino-logger.module.js';
-import { CONFIG_PUBLISHED, type ConfigPublishedEvent } from '../pipeline/pipeline.events.js';
+import { CONFIG_PUBLISHED } from '../pipeline/pipeline.events.js';
+import { PipelineBus, PipelineEventsModule } from '../pipeline/pipeline-bus.js';
 import { PipelineState } from '../pipeline/pipeline-state.js';
 import { adminExposureProblem } from '../process/admin-security.js';
 import { RouterAdminModule } from '../router/admin/router-admin.module.js';
@@ -33,7 +33,7 @@ class StandaloneAppModule {
       imports: [
         SettingsModule.forRoot(settings),
         pinoLoggerModule(logger),
-        EventEmitterModule.forRoot(),
+        PipelineEventsModule.forRoot(),
         TranslatorModule,
         RouterAdminModule.forRoot(router),
         StandaloneModule.forRoot(router),
@@ -85,9 +85,9 @@ export async function startStandalone(given: Settings, options: StandaloneOption
       bodyParser: false,
     });
     usePinoLogs(app, logger);
-    const events = app.get(EventEmitter2);
+    const events = app.get(PipelineBus);
     const firstLive = new Promise<boolean>((resolve) => {
-      events.once(CONFIG_PUBLISHED, (_e: ConfigPublishedEvent) => resolve(true));
+      events.once(CONFIG_PUBLISHED, () => resolve(true));
       setTimeout(() => resolve(false), options.firstConfigTimeoutMs ?? 10_000).unref();
     });
     await app.listen(settings.adminPort, settings.adminAddress);

@@ -4,7 +4,7 @@
  * reads it for /readyz, GET /config and GET /status.
  */
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { OnPipelineEvent } from './pipeline-bus.js';
 import type { RouterConfig } from '../contract/router-config.schema.js';
 import type { ObjectStatus } from '../translator/translator.types.js';
 import {
@@ -33,25 +33,25 @@ export class PipelineState {
   publishedAt: Date | undefined;
   private wasReady = false;
 
-  @OnEvent(RESOURCES_CHANGED)
+  @OnPipelineEvent(RESOURCES_CHANGED)
   onResources(): void {
     this.synced = true;
   }
 
-  @OnEvent(CONFIG_TRANSLATED)
+  @OnPipelineEvent(CONFIG_TRANSLATED)
   onTranslated(event: ConfigTranslatedEvent): void {
     this.config = event.config;
     this.statuses = event.statuses;
     this.translatedAt = new Date();
   }
 
-  @OnEvent(CONFIG_PUBLISHED)
+  @OnPipelineEvent(CONFIG_PUBLISHED)
   onPublished(event: ConfigPublishedEvent): void {
     this.publishedVersion = event.version;
     this.publishedAt = new Date();
   }
 
-  @OnEvent(LEADERSHIP_CHANGED)
+  @OnPipelineEvent(LEADERSHIP_CHANGED)
   onLeadership(event: LeadershipChangedEvent): void {
     this.leader = event.leader;
   }

@@ -1,9 +1,10 @@
 /**
  * The events that carry typed snapshots between the pipeline's stages (provider -> translator ->
- * publisher / status writer). Stages never call each other; they emit and listen on these names.
+ * publisher / status writer). Stages never call each other; they emit and listen on these names, through
+ * PipelineBus and @OnPipelineEvent (pipeline-bus.ts), which check each payload against PipelineEvents.
  */
 import type { RouterConfig } from '../contract/router-config.schema.js';
-import type { ObjectStatus, ResourceSnapshot } from '../translator/translator.types.js';
+import type { KubeObject, ObjectStatus, ResourceSnapshot } from '../translator/translator.types.js';
 
 export const RESOURCES_CHANGED = 'resources.changed';
 export const CONFIG_TRANSLATED = 'config.translated';
@@ -12,9 +13,11 @@ export const CONFIG_PUBLISHED = 'config.published';
 /** Leader election result changed (controller), or the single replica is leader by definition. */
 export const LEADERSHIP_CHANGED = 'leadership.changed';
 /**
- * A GatewayClass, Gateway or HTTPRoute changed in the provider's cache (spec or only status), or every
- * object of the kind did (a re-list): the status writer checks those objects again, so it retries a
- * conflicted write, restores a status someone else overwrote, and writes a re-created object.
+ * The provider's view of an object whose status this controller writes (GatewayClass, Gateway,
+ * HTTPRoute) changed: added or modified (spec or only status), deleted, or every object of the kind
+ * re-listed. It carries the objects themselves, so the status writer diffs against what the API server
+ * last sent without reading the provider's cache; and it retries a conflicted write, restores a status
+ * someone else overwrote, and writes a re-created object.
  */
 export const STATUS_OBJECT_CHANGED = 'status.object-changed';
 /** An operator asked for a full re-read of the resources and a push to every router (POST /reload). */
@@ -26,11 +29,15 @@ export interface ResourcesChangedEvent {
   changedKinds: string[];
 }
 
-export interface StatusObjectChangedEvent {
-  kind: string;
-  /** Undefined: every object of the kind. */
-  ref?: { namespace?: string; name: string };
-}
+export type StatusKind = ObjectStatus['kind'];
+
+export type StatusObjectChangedEvent =
+  /** One object as the API server last sent it (with its status and resourceVersion). */
+  | { kind: StatusKind; ref: { namespace?: string; name: string }; object: KubeObject }
+  /** One object is gone. */
+  | { kind: StatusKind; ref: { namespace?: string; name: string }; object: undefined }
+  /** A re-list: these are every object of the kind now. */
+  | { kind: StatusKind; ref?: undefined; objects: readonly KubeObject[] };
 
 export interface ConfigTranslatedEvent {
   config: RouterConfig;
@@ -49,3 +56,15 @@ export interface LeadershipChangedEvent {
 }
 
 export type ReloadRequestedEvent = Record<string, never>;
+
+/** Every pipeline event: name -> payload. Emitting or listening with another payload does not compile. */
+export interface PipelineEvents {
+  [RESOURCES_CHANGED]: ResourcesChangedEvent;
+  [CONFIG_TRANSLATED]: ConfigTranslatedEvent;
+  [CONFIG_PUBLISHED]: ConfigPublishedEvent;
+  [LEADERSHIP_CHANGED]: LeadershipChangedEvent;
+  [STATUS_OBJECT_CHANGED]: StatusObjectChangedEvent;
+  [RELOAD_REQUESTED]: ReloadRequestedEvent;
+}
+
+export type PipelineEventName = keyof PipelineEvents;

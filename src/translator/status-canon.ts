@@ -8,13 +8,22 @@ import { canonicalJson } from '../contract/config-version.js';
 import type { ObjectStatus } from './translator.types.js';
 
 /**
- * A status as a comparison key: a digest of its canonical JSON without transition times. Remembered
- * per status object (the translator hands back the same desired-status objects while nothing changed
- * and the informer replaces an object when it changes), so a pass over thousands of statuses costs
- * lookups, not serializations; a digest, because thousands of full JSON keys are megabytes.
+ * Status digests remembered per status object (an identity cache, docs/ARCHITECTURE.md): the translator
+ * hands back the same desired-status objects while nothing changed and the informer replaces an object
+ * when it changes, so a pass over thousands of statuses costs lookups, not serializations. Correct only
+ * because neither edits a status in place (SERVAL_FREEZE_INPUTS freezes them in tests). One per process
+ * (STATUS_CANONS), deliberately shared: the status writer and the status log compare the very status
+ * objects whose digests the translator made.
  */
-const canons = new WeakMap<object, string>();
+export class StatusCanonCache {
+  readonly canons = new WeakMap<object, string>();
+}
 
+/** The process's StatusCanonCache, owned by this module (statusCanon is its only user). */
+export const STATUS_CANONS = new StatusCanonCache();
+const canons = STATUS_CANONS.canons;
+
+/** A status as a comparison key: a digest of its canonical JSON without transition times (a digest, because thousands of full JSON keys are megabytes). */
 export function statusCanon(status: unknown): string {
   if (typeof status !== 'object' || status === null) return digest(status ?? {});
   let canon = canons.get(status);

@@ -5,13 +5,14 @@
  * nothing is emitted when neither the config version nor the statuses changed.
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { OnPipelineEvent, PipelineBus } from '../pipeline/pipeline-bus.js';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { SETTINGS_TOKEN } from '../config/settings.module.js';
 import type { Settings } from '../config/settings.schema.js';
 import type { RouterConfig } from '../contract/router-config.schema.js';
-import { ConfigValidationError, parseRouterConfig } from '../contract/validate-config.js';
+import { freezeInTests } from '../contract/freeze.js';
+import { ConfigValidationError, parseRouterConfig, ValidationCache } from '../contract/validate-config.js';
 import { Coalescer } from '../pipeline/coalescer.js';
 import { CONFIG_TRANSLATED, RESOURCES_CHANGED, type ConfigTranslatedEvent, type ResourcesChangedEvent } from '../pipeline/pipeline.events.js';
 import type { ObjectStatus, ResourceSnapshot, TranslationResult, TranslatorOptions } from './translator.types.js';
@@ -46,14 +47,16 @@ export class TranslationService implements OnModuleDestroy {
   private changedKinds = new Set<string>();
   private lastVersion: string | undefined;
   private lastStatuses: ObjectStatus[] | undefined;
+  /** Identity caches of this pipeline's translator: owned here, one per TranslationService (docs/ARCHITECTURE.md, "Identity caches"). */
   private readonly memo = new TranslationMemo();
+  private readonly validation = new ValidationCache();
   private latest: ConfigTranslatedEvent | undefined;
   private translations = 0;
 
   constructor(
     @Inject(SETTINGS_TOKEN) settings: Settings,
     @Inject(TRANSLATE_FN) private readonly translate: TranslateFn,
-    private readonly events: EventEmitter2,
+    private readonly events: PipelineBus,
     @InjectMetric(RECONCILE_TOTAL) private readonly reconcileTotal: Counter<'result'>,
     @InjectMetric(RECONCILE_DURATION) private readonly reconcileDuration: Histogram,
   ) {
@@ -68,7 +71,7 @@ export class TranslationService implements OnModuleDestroy {
     );
   }
 
-  @OnEvent(RESOURCES_CHANGED)
+  @OnPipelineEvent(RESOURCES_CHANGED)
   onResourcesChanged(event: ResourcesChangedEvent): void {
     this.snapshot = event.snapshot;
     for (const kind of event.changedKinds) this.changedKinds.add(kind);
@@ -109,8 +112,8 @@ export class TranslationService implements OnModuleDestroy {
       const result = this.translate(snapshot, { ...this.options, now }, this.memo);
       // The version is ours to compute: a content hash of what is actually sent.
       const { version: _ignored, ...content } = result.config;
-      config = parseRouterConfig(content);
-      statuses = result.statuses;
+      config = parseRouterConfig(content, this.validation);
+      statuses = freezeInTests(result.statuses);
     } catch (err) {
       this.reconcileTotal.inc({ result: 'error' });
       stopTimer();

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { copies, envOf, execForm, healthcheck, last, only, parseDockerfile, type Stage } from './support/dockerfile.js';
+import { copies, envOf, execForm, healthcheck, last, only, parseDockerfile } from './support/dockerfile.js';
 import { containerSkipReason, startContainer, type Container } from './support/container.js';
 import { assembleImageRoot, FINAL_RUN, type ImageRoot } from './support/image-root.js';
 

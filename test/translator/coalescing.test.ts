@@ -4,6 +4,7 @@
  * bug (an invalid config) never leaves the stage.
  */
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { PipelineBus } from '../../src/pipeline/pipeline-bus.js';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/load-settings.js';
 import { Coalescer } from '../../src/pipeline/coalescer.js';
@@ -44,7 +45,7 @@ function snapshotWithRoutes(n: number, backendPort = 3000): ResourceSnapshot {
 
 function stage(translateFn: TranslateFn, debounceMs: number) {
   const settings = loadSettings('standalone', ['--debounce', String(debounceMs)], {});
-  const events = new EventEmitter2();
+  const events = new PipelineBus(new EventEmitter2());
   const m = testMetrics();
   const service = new TranslationService(settings, translateFn, events, m.counter('reconcile_total', ['result']), m.histogram('reconcile_seconds'));
   const emitted: ConfigTranslatedEvent[] = [];

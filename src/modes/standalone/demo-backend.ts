@@ -58,7 +58,7 @@ export async function startDemoBackend(backends: readonly { name: string; port: 
   } catch (err) {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`demo backend: cannot listen on ${host} (${e.code ?? e.message}); is another one running?`);
+    throw new Error(`demo backend: cannot listen on ${host} (${e.code ?? e.message}); is another one running?`, { cause: err });
   }
   return {
     ports,

@@ -3,7 +3,7 @@
  * and the resource files' problems) and POST /reload (read every file again).
  */
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { PipelineBus } from '../../pipeline/pipeline-bus.js';
 import { statusView, type StatusView } from '../../controller-api/admin.controller.js';
 import { PipelineState } from '../../pipeline/pipeline-state.js';
 import { RELOAD_REQUESTED } from '../../pipeline/pipeline.events.js';
@@ -14,7 +14,7 @@ export class StandaloneController {
   constructor(
     private readonly state: PipelineState,
     private readonly files: FileResourceProvider,
-    private readonly events: EventEmitter2,
+    private readonly events: PipelineBus,
   ) {}
 
   @Get('status')

@@ -8,9 +8,11 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EventEmitter2, EventEmitterReadinessWatcher, OnEvent } from '@nestjs/event-emitter';
+import { EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
+import { OnPipelineEvent, PipelineBus } from '../../pipeline/pipeline-bus.js';
 import { SETTINGS_TOKEN } from '../../config/settings.module.js';
 import type { Settings } from '../../config/settings.schema.js';
+import { freezeInTests } from '../../contract/freeze.js';
 import { canonicalJson } from '../../contract/config-version.js';
 import { Coalescer } from '../../pipeline/coalescer.js';
 import { RELOAD_REQUESTED, RESOURCES_CHANGED, type ResourcesChangedEvent } from '../../pipeline/pipeline.events.js';
@@ -48,7 +50,7 @@ export class FileResourceProvider implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     @Inject(SETTINGS_TOKEN) settings: Settings,
-    private readonly events: EventEmitter2,
+    private readonly events: PipelineBus,
     private readonly eventsReady: EventEmitterReadinessWatcher,
   ) {
     this.dir = settings.resources;
@@ -73,7 +75,7 @@ export class FileResourceProvider implements OnApplicationBootstrap, OnApplicati
     return [...this.problems.values()];
   }
 
-  @OnEvent(RELOAD_REQUESTED)
+  @OnPipelineEvent(RELOAD_REQUESTED)
   async reload(): Promise<void> {
     this.lastSnapshotKey = undefined;
     await this.coalescer.flush(true);
@@ -114,7 +116,7 @@ export class FileResourceProvider implements OnApplicationBootstrap, OnApplicati
     if (key === this.lastSnapshotKey) return;
     this.lastSnapshotKey = key;
     this.log.log(`${files.length} files: ${describe(snapshot)}`);
-    const event: ResourcesChangedEvent = { snapshot, changedKinds: [...changedKinds].filter(Boolean) };
+    const event: ResourcesChangedEvent = { snapshot: freezeInTests(snapshot), changedKinds: [...changedKinds].filter(Boolean) };
     this.events.emit(RESOURCES_CHANGED, event);
   }
 }

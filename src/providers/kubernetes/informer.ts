@@ -22,8 +22,11 @@ export interface InformerListener {
    * object, but nothing the translator routes on moved. Most of these are our own status writes.
    */
   statusChanged(kind: ResourceKind): void;
-  /** An object of a kind whose status we write was added or modified; without `object`, all of them (a re-list). */
-  statusTargetChanged(kind: ResourceKind, object?: KubeObject): void;
+  /**
+   * An object of a kind whose status we write was added, modified or (`deleted`) removed; without
+   * `object`, all of them (a re-list: the store holds them).
+   */
+  statusTargetChanged(kind: ResourceKind, object?: KubeObject, deleted?: boolean): void;
   /** The watch failed and restarts after `delayMs` (`reason`: error, or expired for a 410 re-list). */
   restarted(kind: ResourceKind, reason: 'error' | 'expired', err: unknown, delayMs: number): void;
   synced(kind: ResourceKind): void;
@@ -183,7 +186,7 @@ export class Informer {
     } else {
       this.listener.changed(this.resource);
     }
-    if (statusKind && type !== 'DELETED') this.listener.statusTargetChanged(this.resource, o);
+    if (statusKind) this.listener.statusTargetChanged(this.resource, o, type === 'DELETED');
   }
 }
 

@@ -5,7 +5,8 @@
  * batched into one event; the translator's debounce coalesces the rest.
  */
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EventEmitter2, EventEmitterReadinessWatcher, OnEvent } from '@nestjs/event-emitter';
+import { EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
+import { OnPipelineEvent, PipelineBus } from '../../pipeline/pipeline-bus.js';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import {
@@ -13,12 +14,12 @@ import {
   RESOURCES_CHANGED,
   STATUS_OBJECT_CHANGED,
   type ResourcesChangedEvent,
-  type StatusObjectChangedEvent,
 } from '../../pipeline/pipeline.events.js';
 import type { KubeObject, ResourceSnapshot } from '../../translator/translator.types.js';
+import { freezeInTests } from '../../contract/freeze.js';
 import { Informer, type InformerListener } from './informer.js';
 import { KubeApi } from './kube-api.js';
-import { emptySnapshot, WATCHED_KINDS, type ResourceKind } from './resource-kinds.js';
+import { emptySnapshot, isStatusKind, WATCHED_KINDS, type ResourceKind } from './resource-kinds.js';
 
 export const WATCH_RESTARTS_TOTAL = 'serval_watch_restarts_total';
 export const WATCHED_OBJECTS = 'serval_watched_objects';
@@ -35,7 +36,7 @@ export class K8sResourceProvider implements OnApplicationBootstrap, OnApplicatio
 
   constructor(
     api: KubeApi,
-    private readonly events: EventEmitter2,
+    private readonly events: PipelineBus,
     private readonly eventsReady: EventEmitterReadinessWatcher,
     @InjectMetric(WATCH_RESTARTS_TOTAL) private readonly restarts: Counter<'kind' | 'reason'>,
     @InjectMetric(WATCHED_OBJECTS) private readonly objects: Gauge<'kind'>,
@@ -59,12 +60,7 @@ export class K8sResourceProvider implements OnApplicationBootstrap, OnApplicatio
     return this.informers.every((i) => i.synced);
   }
 
-  /** The cached object (with its current status), as the API server last sent it. */
-  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.byKind.get(kind)?.store.get(namespace ? `${namespace}/${name}` : name);
-  }
-
-  @OnEvent(RELOAD_REQUESTED)
+  @OnPipelineEvent(RELOAD_REQUESTED)
   reload(): void {
     this.log.log('reload requested: re-listing every kind');
     for (const i of this.informers) i.relist();
@@ -95,16 +91,20 @@ export class K8sResourceProvider implements OnApplicationBootstrap, OnApplicatio
   }
 
   statusChanged(kind: ResourceKind): void {
-    // Keep snapshots current (the status writer diffs against them) without paying for a translation.
+    // Keep snapshots current (GET /status, the next translation's carried-over conditions) without paying for a translation.
     this.cached.delete(kind.snapshotKey);
   }
 
-  statusTargetChanged(kind: ResourceKind, object?: KubeObject): void {
-    const event: StatusObjectChangedEvent = {
-      kind: kind.kind,
-      ...(object ? { ref: { namespace: object.metadata.namespace, name: object.metadata.name } } : {}),
-    };
-    this.events.emit(STATUS_OBJECT_CHANGED, event);
+  statusTargetChanged(kind: ResourceKind, object?: KubeObject, deleted = false): void {
+    if (!isStatusKind(kind.kind)) return;
+    // The objects themselves travel (no copy): the status writer diffs against them instead of reading this cache.
+    if (!object) {
+      const objects = [...(this.byKind.get(kind.kind)?.store.values() ?? [])];
+      this.events.emit(STATUS_OBJECT_CHANGED, { kind: kind.kind, objects });
+      return;
+    }
+    const ref = { namespace: object.metadata.namespace, name: object.metadata.name };
+    this.events.emit(STATUS_OBJECT_CHANGED, { kind: kind.kind, ref, object: deleted ? undefined : object });
   }
 
   synced(kind: ResourceKind): void {
@@ -129,7 +129,7 @@ export class K8sResourceProvider implements OnApplicationBootstrap, OnApplicatio
     const changedKinds = [...this.dirty].map((k) => k.kind);
     this.dirty.clear();
     for (const i of this.informers) this.objects.set({ kind: i.resource.kind }, i.store.size);
-    const event: ResourcesChangedEvent = { snapshot: this.snapshot(), changedKinds };
+    const event: ResourcesChangedEvent = { snapshot: freezeInTests(this.snapshot()), changedKinds };
     this.log.debug({ changedKinds }, 'resources changed');
     this.events.emit(RESOURCES_CHANGED, event);
   }

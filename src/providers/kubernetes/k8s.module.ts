@@ -9,6 +9,7 @@ import { K8sResourceProvider, WATCHED_OBJECTS, WATCH_RESTARTS_TOTAL } from './k8
 import { KubeApi } from './kube-api.js';
 import { LEADER_GAUGE, LeaderElector } from '../../leader/leader-election.service.js';
 import { STATUS_WRITES_TOTAL, StatusWriter } from '../../status/kubernetes/status-writer.service.js';
+import { KubeStatusApi, STATUS_API } from '../../status/kubernetes/status-api.js';
 
 const providers = [
   K8sResourceProvider,
@@ -26,7 +27,7 @@ export class K8sModule {
   static forRoot(api: KubeApi): DynamicModule {
     return {
       module: K8sModule,
-      providers: [{ provide: KubeApi, useValue: api }, ...providers],
+      providers: [{ provide: KubeApi, useValue: api }, { provide: STATUS_API, useValue: new KubeStatusApi(api) }, ...providers],
       exports: [K8sResourceProvider, LeaderElector, StatusWriter, KubeApi],
     };
   }

@@ -40,7 +40,7 @@ export function loadKubeConfig(kubeconfigPath: string | undefined): KubeConfig {
     try {
       kc.loadFromFile(kubeconfigPath);
     } catch (err) {
-      throw new Error(`kubeconfig ${kubeconfigPath}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`kubeconfig ${kubeconfigPath}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   } else kc.loadFromCluster();
   const server = kc.getCurrentCluster()?.server;

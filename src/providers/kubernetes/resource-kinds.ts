@@ -34,6 +34,10 @@ export const STATUS_KINDS = {
   HTTPRoute: { group: GW, version: 'v1', plural: 'httproutes', namespaced: true, snapshotKey: 'httpRoutes' },
 } as const;
 
+export function isStatusKind(kind: string): kind is keyof typeof STATUS_KINDS {
+  return Object.hasOwn(STATUS_KINDS, kind);
+}
+
 export function emptySnapshot(): ResourceSnapshot {
   return { gatewayClasses: [], gateways: [], httpRoutes: [], referenceGrants: [], services: [], endpointSlices: [], secrets: [], namespaces: [] };
 }

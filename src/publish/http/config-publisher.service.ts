@@ -7,7 +7,7 @@
  * config; we warn, count it, and try again at the next check.
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { OnPipelineEvent, PipelineBus } from '../../pipeline/pipeline-bus.js';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import { SETTINGS_TOKEN } from '../../config/settings.module.js';
@@ -46,12 +46,6 @@ interface Replica {
   force: boolean;
 }
 
-export interface ReplicaState {
-  url: string;
-  version: string | undefined;
-  inSync: boolean;
-}
-
 @Injectable()
 export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('DataPlane');
@@ -65,7 +59,7 @@ export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @Inject(SETTINGS_TOKEN) private readonly settings: Settings,
-    private readonly events: EventEmitter2,
+    private readonly events: PipelineBus,
     @InjectMetric(PUSH_ATTEMPTS_TOTAL) private readonly attemptsTotal: Counter<'replica'>,
     @InjectMetric(PUSH_FAILURES_TOTAL) private readonly failuresTotal: Counter<'replica'>,
     @InjectMetric(REPLICA_IN_SYNC) private readonly inSync: Gauge<'replica'>,
@@ -88,19 +82,14 @@ export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
     this.abort.abort();
   }
 
-  /** Per-replica state for GET /status and tests. */
-  state(): ReplicaState[] {
-    return [...this.replicas.values()].map((r) => ({ url: r.url, version: r.acked, inSync: !!this.desired && r.acked === this.desired.version }));
-  }
-
-  @OnEvent(CONFIG_TRANSLATED)
+  @OnPipelineEvent(CONFIG_TRANSLATED)
   onConfigTranslated(event: ConfigTranslatedEvent): void {
     this.desired = event.config;
     for (const r of this.replicas.values()) this.inSync.set({ replica: r.url }, r.acked === event.config.version ? 1 : 0);
     this.syncAll();
   }
 
-  @OnEvent(LEADERSHIP_CHANGED)
+  @OnPipelineEvent(LEADERSHIP_CHANGED)
   onLeadershipChanged(event: LeadershipChangedEvent): void {
     const wasLeader = this.leader;
     this.leader = event.leader;
@@ -111,7 +100,7 @@ export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  @OnEvent(RESOURCES_CHANGED)
+  @OnPipelineEvent(RESOURCES_CHANGED)
   onResourcesChanged(event: ResourcesChangedEvent): void {
     if (!this.serviceRef) return;
     const urls = serviceEndpointUrls(event.snapshot, this.serviceRef);
@@ -130,7 +119,7 @@ export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  @OnEvent(RELOAD_REQUESTED)
+  @OnPipelineEvent(RELOAD_REQUESTED)
   onReload(): void {
     for (const r of this.replicas.values()) {
       r.acked = undefined;
@@ -169,7 +158,7 @@ export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
     const version = this.desired?.version;
     if (this.replicas.size === 0 && this.leader && version) {
       // Nobody to deliver to (yet): the config is as published as it can be.
-      this.events.emit(CONFIG_PUBLISHED, { version, replicas: [] } satisfies ConfigPublishedEvent);
+      this.events.emit(CONFIG_PUBLISHED, { version, replicas: [] });
       return;
     }
     for (const r of this.replicas.values()) this.drive(r);

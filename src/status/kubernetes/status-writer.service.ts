@@ -11,10 +11,13 @@
  *
  * Work is O(what changed): a pass checks only the objects marked dirty, by a new desired status (the
  * translator hands back the same status object for an unchanged route) or by a change to the object.
+ *
+ * Inputs are events only: desired statuses from CONFIG_TRANSLATED, the objects as the API server last
+ * sent them from STATUS_OBJECT_CHANGED (kept here by reference, so no copy and no lookup into the
+ * provider), leadership and publication. Its one output is StatusApi.patchStatus.
  */
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { PatchStrategy } from '@kubernetes/client-node';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { OnPipelineEvent } from '../../pipeline/pipeline-bus.js';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { Coalescer } from '../../pipeline/coalescer.js';
@@ -26,13 +29,13 @@ import {
   type ConfigPublishedEvent,
   type ConfigTranslatedEvent,
   type LeadershipChangedEvent,
+  type StatusKind,
   type StatusObjectChangedEvent,
 } from '../../pipeline/pipeline.events.js';
-import type { ObjectStatus } from '../../translator/translator.types.js';
-import { K8sResourceProvider } from '../../providers/kubernetes/k8s-resource.provider.js';
-import { KubeApi, KubeApiError } from '../../providers/kubernetes/kube-api.js';
-import { STATUS_KINDS } from '../../providers/kubernetes/resource-kinds.js';
+import type { KubeObject, ObjectStatus } from '../../translator/translator.types.js';
+import { KubeApiError } from '../../providers/kubernetes/kube-api.js';
 import { statusCanon } from '../../translator/status-canon.js';
+import { STATUS_API, type StatusApi } from './status-api.js';
 import { statusMergePatch } from './status-patch.js';
 
 export const STATUS_WRITES_TOTAL = 'serval_status_writes_total';
@@ -66,6 +69,8 @@ function keyOf(s: { kind: string; namespace?: string; name: string }): string {
   return `${s.kind}/${s.namespace ?? ''}/${s.name}`;
 }
 
+const refKey = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+
 @Injectable()
 export class StatusWriter implements OnModuleDestroy {
   private readonly log = new Logger('StatusWriter');
@@ -85,11 +90,12 @@ export class StatusWriter implements OnModuleDestroy {
   private readonly written = new Map<string, Written>();
   /** Objects whose last write came back 409. */
   private readonly conflicted = new Set<string>();
+  /** The objects as the API server last sent them, per kind, by refKey (STATUS_OBJECT_CHANGED). */
+  private readonly observed = new Map<StatusKind, Map<string, KubeObject>>();
   private readonly coalescer = new Coalescer({ quietMs: 10, maxWaitMs: 200 }, () => this.writeAll(), (err) => this.log.error({ err }, 'status write pass failed'));
 
   constructor(
-    private readonly api: KubeApi,
-    private readonly resources: K8sResourceProvider,
+    @Inject(STATUS_API) private readonly api: StatusApi,
     @InjectMetric(STATUS_WRITES_TOTAL) private readonly writes: Counter<'kind' | 'result'>,
   ) {}
 
@@ -100,7 +106,7 @@ export class StatusWriter implements OnModuleDestroy {
     this.coalescer.close();
   }
 
-  @OnEvent(CONFIG_TRANSLATED)
+  @OnPipelineEvent(CONFIG_TRANSLATED)
   onConfigTranslated(event: ConfigTranslatedEvent): void {
     const version = event.config.version;
     this.pending = { statuses: event.statuses, version, released: version === this.publishedVersion };
@@ -112,7 +118,7 @@ export class StatusWriter implements OnModuleDestroy {
     }
   }
 
-  @OnEvent(CONFIG_PUBLISHED)
+  @OnPipelineEvent(CONFIG_PUBLISHED)
   onConfigPublished(event: ConfigPublishedEvent): void {
     this.publishedVersion = event.version;
     if (this.pending?.version === event.version) this.release();
@@ -158,20 +164,37 @@ export class StatusWriter implements OnModuleDestroy {
    * dropped), someone else's status write, a newer version after a conflict, or a re-created object
    * whose desired status is the same as before (no new translation comes for it).
    */
-  @OnEvent(STATUS_OBJECT_CHANGED)
+  @OnPipelineEvent(STATUS_OBJECT_CHANGED)
   onObjectChanged(event: StatusObjectChangedEvent): void {
-    if (!this.leader) return;
-    if (event.ref) {
+    // Kept whether or not we lead: a replica that becomes leader diffs against the cluster at once.
+    let objects = this.observed.get(event.kind);
+    if (!objects) this.observed.set(event.kind, (objects = new Map()));
+    if (event.ref === undefined) {
+      objects.clear();
+      for (const o of event.objects) objects.set(refKey(o.metadata.namespace, o.metadata.name), o);
+      if (!this.leader) return;
+      for (const [key, s] of this.desired) if (s.kind === event.kind) this.dirty.add(key);
+    } else {
+      const at = refKey(event.ref.namespace, event.ref.name);
+      if (event.object === undefined) {
+        objects.delete(at); // the translation without it follows
+        return;
+      }
+      objects.set(at, event.object);
+      if (!this.leader) return;
       const key = keyOf({ kind: event.kind, ...event.ref });
       if (!this.desired.has(key)) return; // not ours, or the translation that brings it is on its way
       this.dirty.add(key);
-    } else {
-      for (const [key, s] of this.desired) if (s.kind === event.kind) this.dirty.add(key);
     }
     this.coalescer.trigger();
   }
 
-  @OnEvent(LEADERSHIP_CHANGED)
+  /** The object as the API server last sent it. */
+  private current(s: ObjectStatus): KubeObject | undefined {
+    return this.observed.get(s.kind)?.get(refKey(s.namespace, s.name));
+  }
+
+  @OnPipelineEvent(LEADERSHIP_CHANGED)
   onLeadershipChanged(event: LeadershipChangedEvent): void {
     this.leader = event.leader;
     this.written.clear();
@@ -224,7 +247,7 @@ export class StatusWriter implements OnModuleDestroy {
   }
 
   private needsWrite(s: ObjectStatus): boolean {
-    const current = this.resources.get(s.kind, s.namespace, s.name);
+    const current = this.current(s);
     if (!current) return false; // deleted, or not seen yet: the next event brings it
     const have = statusCanon(current.status);
     const want = statusCanon(s.status);
@@ -235,16 +258,12 @@ export class StatusWriter implements OnModuleDestroy {
   }
 
   private async write(s: ObjectStatus): Promise<void> {
-    const current = this.resources.get(s.kind, s.namespace, s.name);
+    const current = this.current(s);
     if (!current) return;
-    const coords = STATUS_KINDS[s.kind];
-    const path = coords.namespaced
-      ? `/apis/${coords.group}/${coords.version}/namespaces/${encodeURIComponent(s.namespace ?? '')}/${coords.plural}/${encodeURIComponent(s.name)}/status`
-      : `/apis/${coords.group}/${coords.version}/${coords.plural}/${encodeURIComponent(s.name)}/status`;
     const body = statusMergePatch(current.status, s.status, current.metadata.resourceVersion);
     const what = `${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}`;
     try {
-      const stored = await this.api.request<{ status?: unknown }>('PATCH', path, { body, contentType: PatchStrategy.MergePatch });
+      const stored = await this.api.patchStatus(s.kind, s.namespace, s.name, body);
       this.written.set(keyOf(s), { desired: statusCanon(s.status), stored: statusCanon(stored?.status), at: performance.now() });
       this.conflicted.delete(keyOf(s));
       this.writes.inc({ kind: s.kind, result: 'ok' });

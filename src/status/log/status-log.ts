@@ -4,7 +4,7 @@
  * served in full at GET /status.
  */
 import { Injectable, Logger } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { OnPipelineEvent } from '../../pipeline/pipeline-bus.js';
 import { CONFIG_TRANSLATED, type ConfigTranslatedEvent } from '../../pipeline/pipeline.events.js';
 import { statusCanon } from '../../translator/status-canon.js';
 import type { ObjectStatus } from '../../translator/translator.types.js';
@@ -41,7 +41,7 @@ export class StatusLog {
   private readonly log = new Logger('Status');
   private readonly last = new Map<string, string>();
 
-  @OnEvent(CONFIG_TRANSLATED)
+  @OnPipelineEvent(CONFIG_TRANSLATED)
   onConfigTranslated(event: ConfigTranslatedEvent): void {
     const seen = new Set<string>();
     for (const s of event.statuses) {

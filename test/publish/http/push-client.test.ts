@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { PipelineBus } from '../../../src/pipeline/pipeline-bus.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../../src/config/load-settings.js';
 import { parseRouterConfig } from '../../../src/contract/validate-config.js';
@@ -43,7 +44,7 @@ function versioned(config: RouterConfig): RouterConfig {
 
 function publisher(flags: string[]) {
   const settings = loadSettings('controller', ['--admin-token', TOKEN, '--resync-interval', '500', ...flags], {});
-  const events = new EventEmitter2();
+  const events = new PipelineBus(new EventEmitter2());
   const m = testMetrics();
   const p = new ConfigPublisher(settings, events, m.counter('push_attempts', ['replica']), m.counter('push_failures', ['replica']), m.gauge('in_sync', ['replica']));
   events.on(CONFIG_TRANSLATED, (e) => p.onConfigTranslated(e));

@@ -28,7 +28,7 @@ async function ip(...args: string[]): Promise<string> {
     const { stdout } = await run(IP_BIN, args);
     return stdout;
   } catch (err) {
-    throw new Error(`ip ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr?.trim() ?? err}`);
+    throw new Error(`ip ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr?.trim() ?? err}`, { cause: err });
   }
 }
 
