@@ -41,13 +41,13 @@ function pinnedVersion() {
 
 /** The folder of the channel's CRD files, or undefined (with why) when they cannot be had. */
 export function crdDir() {
-  if (process.env.GATEWAY_API_CRDS) return { dir: process.env.GATEWAY_API_CRDS };
+  const given = process.env.GATEWAY_API_CRDS;
+  if (given) return existsSync(given) ? { dir: given } : { why: `GATEWAY_API_CRDS=${given} does not exist` };
   try {
     const out = execFileSync('go', ['mod', 'download', '-json', 'sigs.k8s.io/gateway-api'], {
       cwd: join(root, 'hack/gateway-api'),
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GOFLAGS: '-mod=mod' },
     });
     const info = JSON.parse(out);
     if (info.Version !== pinnedVersion()) return { why: `go resolved gateway-api ${info.Version}, hack/versions.env pins ${pinnedVersion()}` };
