@@ -43,6 +43,12 @@ function program(rule: string): Program | Error {
   return p;
 }
 
+/** Why cel-js cannot compile a rule (undefined: it can). */
+export function celCompileError(rule: string): string | undefined {
+  const p = program(rule);
+  return p instanceof Error ? p.message.split('\n')[0] : undefined;
+}
+
 // https://kubernetes.io/docs/reference/using-api/cel/#escaping
 const RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
 
