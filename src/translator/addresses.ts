@@ -8,7 +8,7 @@
  * else those of options.publicAddressService (see serviceAddresses), else none (AddressNotAssigned).
  */
 import type { GatewayState } from './gateway/gateway.js';
-import type { KubeObject, TranslatorOptions } from './translator.types.js';
+import type { Service, TranslatorOptions } from './translator.types.js';
 
 export const ANY_ADDRESS = '0.0.0.0';
 
@@ -20,14 +20,14 @@ const MAX_REPORTED = 16;
  * spec.externalIPs, de-duplicated. Not spec.clusterIP: a Gateway reporting an in-cluster address would
  * claim to be reachable when it is not.
  */
-export function serviceAddresses(service: KubeObject): string[] {
-  const ingress: any[] = Array.isArray(service.status?.loadBalancer?.ingress) ? service.status.loadBalancer.ingress : [];
-  const external: unknown[] = Array.isArray(service.spec?.externalIPs) ? service.spec.externalIPs : [];
+export function serviceAddresses(service: Service): string[] {
+  const ingress = service.status?.loadBalancer?.ingress ?? [];
+  const external: unknown[] = service.spec?.externalIPs ?? [];
   const all = [...ingress.map((i) => i?.ip || i?.hostname), ...external].filter((a): a is string => typeof a === 'string' && a !== '');
   return [...new Set(all)].slice(0, MAX_REPORTED);
 }
 
-function publicAddresses(options: TranslatorOptions, services: readonly KubeObject[]): { addresses: string[]; missing: string } {
+function publicAddresses(options: TranslatorOptions, services: readonly Service[]): { addresses: string[]; missing: string } {
   if (options.publicAddress) return { addresses: [options.publicAddress], missing: '' };
   const ref = options.publicAddressService;
   if (!ref) return { addresses: [], missing: 'no address pool and no public address configured' };
@@ -38,11 +38,11 @@ function publicAddresses(options: TranslatorOptions, services: readonly KubeObje
 }
 
 function reportedInStatus(state: GatewayState): string[] {
-  const addresses: any[] = state.gateway.status?.addresses ?? [];
+  const addresses = state.gateway.status?.addresses ?? [];
   return addresses.filter((a) => (a.type ?? 'IPAddress') === 'IPAddress' && typeof a.value === 'string').map((a) => a.value);
 }
 
-export function assignAddresses(gateways: readonly GatewayState[], options: TranslatorOptions, services: readonly KubeObject[] = []): void {
+export function assignAddresses(gateways: readonly GatewayState[], options: TranslatorOptions, services: readonly Service[] = []): void {
   const accepted = gateways.filter((g) => g.accepted.ok);
   const pool = options.gatewayAddresses;
 

@@ -2,7 +2,7 @@
 import { condition, mergeConditions, type NewCondition } from './conditions.js';
 import { SUPPORTED_BUNDLE_VERSIONS, SUPPORTED_FEATURES } from './features.js';
 import { compareStrings } from './objects.js';
-import type { KubeObject, ObjectStatus, TranslatorOptions } from './translator.types.js';
+import type { GatewayClass, ObjectStatus, TranslatorOptions } from './translator.types.js';
 
 export interface ClassState {
   name: string;
@@ -13,7 +13,7 @@ export interface ClassState {
 
 
 /** Our classes, by name. We have no parameters kind, so any parametersRef is invalid. */
-export function evaluateGatewayClasses(classes: readonly KubeObject[], options: TranslatorOptions): Map<string, ClassState> {
+export function evaluateGatewayClasses(classes: readonly GatewayClass[], options: TranslatorOptions): Map<string, ClassState> {
   const ours = classes
     .filter((c) => c.spec?.controllerName === options.controllerName)
     .sort((a, b) => compareStrings(a.metadata.name, b.metadata.name));
@@ -47,7 +47,7 @@ function supportedVersionCondition(version: string | null | undefined, generatio
     : condition('SupportedVersion', false, 'UnsupportedVersion', `Gateway API ${version} is not supported (supported: ${SUPPORTED_BUNDLE_VERSIONS.join(', ')})`, generation);
 }
 
-export function gatewayClassStatus(cls: KubeObject, state: ClassState, options: TranslatorOptions, now: string): ObjectStatus {
+export function gatewayClassStatus(cls: GatewayClass, state: ClassState, options: TranslatorOptions, now: string): ObjectStatus {
   const generation = cls.metadata.generation;
   const owned: NewCondition[] = [condition('Accepted', state.accepted, state.reason, state.message, generation)];
   const version = supportedVersionCondition(options.gatewayApiBundleVersion, generation);

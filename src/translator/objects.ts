@@ -60,8 +60,8 @@ export function sorted<T>(items: readonly T[], compare: (a: T, b: T) => number):
 }
 
 /** Index objects by namespace/name. */
-export function indexByKey(objects: readonly KubeObject[]): Map<string, KubeObject> {
-  const map = new Map<string, KubeObject>();
+export function indexByKey<T extends KubeObject>(objects: readonly T[]): Map<string, T> {
+  const map = new Map<string, T>();
   for (const obj of sorted(objects, byKey)) map.set(objectKey(obj), obj);
   return map;
 }

@@ -1,5 +1,5 @@
 /** ReferenceGrant checks: may an object in one namespace refer to an object in another? */
-import type { KubeObject } from './translator.types.js';
+import type { ReferenceGrant } from './translator.types.js';
 
 export interface ReferenceFrom {
   group: string;
@@ -15,9 +15,9 @@ export interface ReferenceTo {
 }
 
 export class ReferenceGrants {
-  private readonly byNamespace = new Map<string, KubeObject[]>();
+  private readonly byNamespace = new Map<string, ReferenceGrant[]>();
 
-  constructor(grants: readonly KubeObject[]) {
+  constructor(grants: readonly ReferenceGrant[]) {
     for (const grant of grants) {
       const ns = grant.metadata.namespace ?? 'default';
       const list = this.byNamespace.get(ns) ?? [];
@@ -30,12 +30,12 @@ export class ReferenceGrants {
   allows(from: ReferenceFrom, to: ReferenceTo): boolean {
     if (from.namespace === to.namespace) return true;
     return (this.byNamespace.get(to.namespace) ?? []).some((grant) => {
-      const spec = grant.spec ?? {};
+      const spec: Partial<ReferenceGrant['spec']> = grant.spec ?? {};
       const fromOk = (spec.from ?? []).some(
-        (f: any) => (f.group ?? '') === from.group && f.kind === from.kind && f.namespace === from.namespace,
+        (f) => (f.group ?? '') === from.group && f.kind === from.kind && f.namespace === from.namespace,
       );
       const toOk = (spec.to ?? []).some(
-        (t: any) => (t.group ?? '') === to.group && t.kind === to.kind && (t.name === undefined || t.name === '' || t.name === to.name),
+        (t) => (t.group ?? '') === to.group && t.kind === to.kind && (t.name === undefined || t.name === '' || t.name === to.name),
       );
       return fromOk && toOk;
     });

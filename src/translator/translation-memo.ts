@@ -87,10 +87,10 @@ export class TranslationMemo {
   }
 
   /** `objects` by namespace/name, built again only when the provider hands in another list. */
-  indexByKey(objects: readonly KubeObject[]): ReadonlyMap<string, KubeObject> {
+  indexByKey<T extends KubeObject>(objects: readonly T[]): ReadonlyMap<string, T> {
     let out = this.indexes.get(objects);
     if (out === undefined) this.indexes.set(objects, (out = indexByKey(objects)));
-    return out;
+    return out as ReadonlyMap<string, T>;
   }
 
   /** A number that stands for one object (a list the provider keeps while its kind is unchanged). */
@@ -134,13 +134,13 @@ export class TranslationMemo {
    * costs a walk over two arrays of pointers, not a lookup per route. `compute` makes (and remembers)
    * the outcome of a route that has none.
    */
-  outcomesOf(
-    routes: readonly KubeObject[],
+  outcomesOf<R extends KubeObject>(
+    routes: readonly R[],
     epoch: number,
     listenerCount: number,
-    compute: (route: KubeObject) => RouteOutcome,
+    compute: (route: R) => RouteOutcome,
   ): { outcomes: readonly RouteOutcome[]; attached: readonly number[]; added: RouteOutcome[]; removed: RouteOutcome[] } {
-    const outcomeOf = (route: KubeObject): RouteOutcome => this.outcomeOf(route, epoch) ?? compute(route);
+    const outcomeOf = (route: R): RouteOutcome => this.outcomeOf(route, epoch) ?? compute(route);
     let outcomes: RouteOutcome[];
     let attached: number[];
     let changes: { added: RouteOutcome[]; removed: RouteOutcome[] };

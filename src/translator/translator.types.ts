@@ -3,40 +3,54 @@
  * Objects are plain JSON in the Kubernetes wire format (as the API server sends them, or as YAML files
  * parse), so the Kubernetes and file providers feed the same pure function.
  */
+import type { V1EndpointSlice, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { RouterConfig } from '../contract/router-config.schema.js';
+import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from '../gateway-api/generated/index.js';
 
-/** A Kubernetes object in wire format; the translator reads only the fields it needs. */
+/** Metadata as it travels (timestamps are RFC 3339 strings, not client-node's Dates). */
+export interface ObjectMetadata {
+  name: string;
+  namespace?: string;
+  generation?: number;
+  resourceVersion?: string;
+  creationTimestamp?: string;
+  uid?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/**
+ * Any Kubernetes object in wire format (the informer cache holds every kind alike): what keys, sorts and
+ * identity need. The translator reads spec and status through the typed kinds below.
+ */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    generation?: number;
-    resourceVersion?: string;
-    creationTimestamp?: string;
-    uid?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  spec?: any;
-  status?: any;
-  data?: Record<string, string>;
-  type?: string;
-  endpoints?: any[];
-  ports?: any[];
-  addressType?: string;
+  metadata: ObjectMetadata;
+  spec?: unknown;
+  status?: unknown;
 }
 
+/** A core kind as client-node types it, with wire-format metadata. */
+type Core<T> = Omit<T, 'metadata'> & { metadata: ObjectMetadata };
+
+export type Service = Core<V1Service>;
+export type EndpointSlice = Core<V1EndpointSlice>;
+export type Secret = Core<V1Secret>;
+export type Namespace = Core<V1Namespace>;
+
+// Gateway API kinds: generated from the pinned release's CRDs (src/gateway-api/generated/).
+export type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant };
+
 export interface ResourceSnapshot {
-  gatewayClasses: KubeObject[];
-  gateways: KubeObject[];
-  httpRoutes: KubeObject[];
-  referenceGrants: KubeObject[];
-  services: KubeObject[];
-  endpointSlices: KubeObject[];
-  secrets: KubeObject[];
-  namespaces: KubeObject[];
+  gatewayClasses: GatewayClass[];
+  gateways: Gateway[];
+  httpRoutes: HTTPRoute[];
+  referenceGrants: ReferenceGrant[];
+  services: Service[];
+  endpointSlices: EndpointSlice[];
+  secrets: Secret[];
+  namespaces: Namespace[];
 }
 
 export interface TranslatorOptions {

@@ -125,6 +125,47 @@ describe('serval standalone', () => {
     expect(sa.fileProblems().map((p) => p.file.split('/').pop())).toEqual(['broken.yaml']);
   });
 
+  it('refuses an object the CRDs refuse, with file:line and its name, and serves everything else', async () => {
+    const otherPort = await freePort();
+    // Two listeners named http (the API server refuses such a Gateway), and a good route in the same file.
+    writeFileSync(
+      join(dir, 'gw2.yaml'),
+      `${routeYaml('route-d', '/d', 'svc-a')}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw2}
+spec:
+  gatewayClassName: serval
+  listeners: [{name: http, protocol: HTTP, port: ${otherPort}}, {name: http, protocol: HTTP, port: ${otherPort + 1}, hostname: x.example}]
+`,
+    );
+    // A path value that is not a string (it froze standalone before), next to a good route.
+    writeFileSync(join(dir, 'bad-route.yaml'), `${routeYaml('route-e', '5', 'svc-a')}---\n${routeYaml('route-f', '/f', 'svc-b')}`);
+    await waitFor('/d and /f live', async () => (await backendAt('/d')) === 'demo-a' && (await backendAt('/f')) === 'demo-b');
+    const status = (await (await fetch(`${sa.adminUrl}/status`)).json()) as { fileProblems: { file: string; line: number; object?: string; message: string }[] };
+    const gw2 = status.fileProblems.find((p) => p.file.endsWith('gw2.yaml'));
+    expect(gw2).toMatchObject({ line: 10, object: 'Gateway default/gw2' });
+    expect(gw2?.message).toMatch(/gw2\.yaml:10:1: Gateway default\/gw2: spec\.listeners\[1\]: Duplicate value: \{"name":"http"\}/);
+    const route = status.fileProblems.find((p) => p.file.endsWith('bad-route.yaml'));
+    expect(route).toMatchObject({ line: 1, object: 'HTTPRoute default/route-e' });
+    expect(route?.message).toContain('spec.rules[0].matches[0].path.value: Invalid value: 5: expected string');
+    // The refused Gateway binds nothing; everything else keeps serving.
+    expect(await httpGet(otherPort, '/d').catch((err: Error) => err.message)).toMatch(/ECONNREFUSED/);
+    expect(await backendAt('/a')).toBe('demo-a');
+    const statuses = (await (await fetch(`${sa.adminUrl}/status`)).json()) as { statuses: { kind: string; name: string }[] };
+    expect(statuses.statuses.filter((x) => ['gw2', 'route-e'].includes(x.name))).toEqual([]);
+
+    // Breaking a good object keeps its last good version, as when the API server refuses an update.
+    writeFileSync(join(dir, 'routes.yaml'), routeYaml('route-a', '/a', 'svc-a').replace('PathPrefix', 'Prefix'));
+    await waitFor('routes.yaml reported', () => sa.fileProblems().find((p) => p.file.endsWith('routes.yaml')));
+    expect(await backendAt('/a')).toBe('demo-a');
+    writeFileSync(join(dir, 'routes.yaml'), routeYaml('route-a', '/a', 'svc-a'));
+    await waitFor('routes.yaml fixed', () => !sa.fileProblems().some((p) => p.file.endsWith('routes.yaml')));
+    rmSync(join(dir, 'gw2.yaml'));
+    rmSync(join(dir, 'bad-route.yaml'));
+    await waitFor('/d gone', async () => (await backendAt('/d')) === 'HTTP 404');
+  });
+
   it('removes the routes of a deleted file', async () => {
     rmSync(join(dir, 'route-b.yaml'));
     await waitFor('route /b gone', async () => (await backendAt('/b')) === 'HTTP 404');

@@ -11,12 +11,12 @@ import { Coalescer } from '../../src/pipeline/coalescer.js';
 import { CONFIG_TRANSLATED, RESOURCES_CHANGED, type ConfigTranslatedEvent } from '../../src/pipeline/pipeline.events.js';
 import { translate } from '../../src/translator/translate.js';
 import { TranslationService, type TranslateFn } from '../../src/translator/translation.service.js';
-import type { KubeObject, ResourceSnapshot } from '../../src/translator/translator.types.js';
+import type { HTTPRoute, ResourceSnapshot } from '../../src/translator/translator.types.js';
 import { testMetrics, waitFor } from '../support/real-router.js';
 
 function snapshotWithRoutes(n: number, backendPort = 3000): ResourceSnapshot {
   const gw = 'gateway.networking.k8s.io/v1';
-  const routes: KubeObject[] = Array.from({ length: n }, (_, i) => ({
+  const routes: HTTPRoute[] = Array.from({ length: n }, (_, i) => ({
     apiVersion: gw,
     kind: 'HTTPRoute',
     metadata: { name: `r${i}`, namespace: 'default', generation: 1, creationTimestamp: '2025-01-01T00:00:00Z' },

@@ -1,11 +1,18 @@
 /**
  * Golden-file helpers for translator tests: `<case>.in.yaml` (multi-document YAML of Kubernetes objects,
  * plus an optional `kind: TranslatorOptions` document) -> `<case>.out.yaml` (router config + statuses).
+ *
+ * Every object is checked strictly against its kind's schema (the pinned CRDs, the same check standalone
+ * applies), so a typo in a fixture fails instead of quietly becoming another case. A fixture object the
+ * API server would refuse on purpose (to exercise the translator's own defences) says so in a comment
+ * just before it, `# api-server-rejects: <the problems, as reported>`, and must be refused with exactly that.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments, stringify } from 'yaml';
+import { LineCounter, parseAllDocuments, stringify } from 'yaml';
 import { SUPPORTED_FEATURES } from '../../src/translator/translate.js';
+import { formatProblems, isGatewayApiKind, validateGatewayApiObject } from '../../src/gateway-api/validate.js';
+import { coreObjectProblems } from '../../src/providers/files/core-objects.js';
 import type { KubeObject, ResourceSnapshot, TranslationResult, TranslatorOptions } from '../../src/translator/translator.types.js';
 
 export const DEFAULT_OPTIONS: TranslatorOptions = {
@@ -29,10 +36,29 @@ export function emptySnapshot(): ResourceSnapshot {
   return { gatewayClasses: [], gateways: [], httpRoutes: [], referenceGrants: [], services: [], endpointSlices: [], secrets: [], namespaces: [] };
 }
 
-export function loadCase(path: string): { snapshot: ResourceSnapshot; options: TranslatorOptions } {
+/** Why the API server would refuse `obj` ('' when it would store it); `defaulted` gets the stored form. */
+export function schemaProblems(obj: { kind?: unknown; metadata?: { name?: unknown } }, defaulted?: (o: KubeObject) => void): string {
+  if (typeof obj.metadata?.name !== 'string') return 'metadata.name: Required value';
+  if (typeof obj.kind === 'string' && isGatewayApiKind(obj.kind)) {
+    const result = validateGatewayApiObject(obj.kind, obj);
+    if (result.object) defaulted?.(result.object);
+    return formatProblems(result.problems);
+  }
+  defaulted?.(obj as KubeObject);
+  return coreObjectProblems(String(obj.kind), obj).join('; ');
+}
+
+const REJECTS = /^\s*api-server-rejects: (.*)$/m;
+
+/**
+ * `defaults: true` gives the objects as the API server stores them (CRD defaults applied), for the check
+ * that the translator's own defaulting gives the same result.
+ */
+export function loadCase(path: string, { defaults = false } = {}): { snapshot: ResourceSnapshot; options: TranslatorOptions } {
   const snapshot = emptySnapshot();
   let options = { ...DEFAULT_OPTIONS };
-  for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
+  const lines = new LineCounter();
+  for (const doc of parseAllDocuments(readFileSync(path, 'utf8'), { lineCounter: lines })) {
     if (doc.errors.length) throw new Error(`${path}: ${doc.errors[0].message}`);
     const obj = doc.toJS();
     if (!obj) continue;
@@ -43,7 +69,15 @@ export function loadCase(path: string): { snapshot: ResourceSnapshot; options: T
     }
     const list = LISTS[obj.kind];
     if (!list) throw new Error(`${path}: unexpected kind ${obj.kind}`);
-    snapshot[list].push(obj as KubeObject);
+    let stored = obj as KubeObject;
+    const problems = schemaProblems(obj, (o) => (stored = o));
+    const expected = REJECTS.exec(`${doc.commentBefore ?? ''}\n${doc.contents?.commentBefore ?? ''}`)?.[1] ?? '';
+    if (problems !== expected) {
+      const { line } = lines.linePos(doc.contents?.range?.[0] ?? 0);
+      throw new Error(`${path}:${line}: ${obj.kind} ${obj.metadata?.name}: ${problems ? `the API server would refuse it: ${problems}` : 'valid'}${expected ? ` (expected: ${expected})` : ''}`);
+    }
+    // Checked against the schema of the kind this list holds.
+    (snapshot[list] as KubeObject[]).push(defaults && !problems ? stored : (obj as KubeObject));
   }
   return { snapshot, options };
 }

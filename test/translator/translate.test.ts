@@ -89,7 +89,7 @@ describe('status round trip', () => {
     const fixed = applyStatuses(snapshot, first);
     // Fix every backend problem: the route's rules now point at the one Service that exists.
     const route = fixed.httpRoutes[0];
-    for (const rule of route.spec.rules) rule.backendRefs = [{ name: 'web', port: 8080 }];
+    for (const rule of route.spec.rules ?? []) rule.backendRefs = [{ name: 'web', port: 8080 }];
     route.metadata.generation = 2;
     const second = translate(fixed, { ...options, now: '2026-02-02T00:00:00Z' });
     const conditions = (second.statuses.find((s) => s.kind === 'HTTPRoute')!.status.parents as any[])[0].conditions;

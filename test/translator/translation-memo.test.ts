@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { translate } from '../../src/translator/translate.js';
 import { TranslationMemo } from '../../src/translator/translation-memo.js';
-import type { KubeObject, ResourceSnapshot } from '../../src/translator/translator.types.js';
+import type { HTTPRoute, Namespace, ResourceSnapshot, Service } from '../../src/translator/translator.types.js';
 import { DEFAULT_OPTIONS, loadCase } from './golden.js';
 
 const dir = join(import.meta.dirname, 'testdata');
 const G = 'gateway.networking.k8s.io';
 
-function route(i: number, generation = 1, path = '/', service = 'echo'): KubeObject {
+function route(i: number, generation = 1, path = '/', service = 'echo'): HTTPRoute {
   return {
     apiVersion: `${G}/v1`,
     kind: 'HTTPRoute',
@@ -23,10 +23,10 @@ function route(i: number, generation = 1, path = '/', service = 'echo'): KubeObj
 }
 
 // The provider keeps a kind's list the same array until one of its objects changes.
-const NAMESPACES: KubeObject[] = [];
+const NAMESPACES: Namespace[] = [];
 const grants = [0, 1, 2].map((n) => ({ metadata: { name: `g${n}`, namespace: 'infra' }, spec: { from: [{ group: G, kind: 'HTTPRoute', namespace: `ns-${n}` }], to: [{ group: '', kind: 'Service' }] } }));
 
-function snapshot(routes: KubeObject[], services: KubeObject[], listenerHostname?: string): ResourceSnapshot {
+function snapshot(routes: HTTPRoute[], services: Service[], listenerHostname?: string): ResourceSnapshot {
   return {
     gatewayClasses: [{ metadata: { name: 'serval' }, spec: { controllerName: DEFAULT_OPTIONS.controllerName } }],
     gateways: [{ metadata: { name: 'gw', namespace: 'infra', generation: 1 }, spec: { gatewayClassName: 'serval', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', ...(listenerHostname ? { hostname: listenerHostname } : {}), allowedRoutes: { namespaces: { from: 'All' } } }] } }],
@@ -38,7 +38,7 @@ function snapshot(routes: KubeObject[], services: KubeObject[], listenerHostname
     namespaces: NAMESPACES,
   };
 }
-const service = (name: string): KubeObject => ({ metadata: { name, namespace: 'infra' }, spec: { ports: [{ port: 8080 }] } });
+const service = (name: string): Service => ({ metadata: { name, namespace: 'infra' }, spec: { ports: [{ port: 8080 }] } });
 
 describe('translation with a memo', () => {
   it('gives exactly the fresh translation of every golden case, also when objects come back re-delivered', () => {

@@ -1,8 +1,10 @@
 /**
  * The file provider stage (standalone): the YAML files under --resources become RESOURCES_CHANGED events,
  * at start, whenever a file changes (fs.watch, debounced: editors write in several steps) and on reload.
- * A file that does not parse or validate is reported with its name and line and changes nothing: its
- * last good objects stay in the snapshot until it is fixed.
+ * A file that does not parse is reported with its name and line and changes nothing: its last good
+ * objects stay in the snapshot until it is fixed. An object its kind's schema refuses is reported with
+ * file:line, its name and the schema path, and only that object is refused: as when the API server
+ * refuses an update, its last good version from that file (if any) stays; the file's other objects apply.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
@@ -17,7 +19,7 @@ import { canonicalJson } from '../../contract/config-version.js';
 import { Coalescer } from '../../pipeline/coalescer.js';
 import { RELOAD_REQUESTED, RESOURCES_CHANGED, type ResourcesChangedEvent } from '../../pipeline/pipeline.events.js';
 import type { ResourceSnapshot } from '../../translator/translator.types.js';
-import { buildSnapshot, FILE_EXTENSIONS, parseResourceFile, ResourceFileError, type LoadedObject } from './resource-files.js';
+import { buildSnapshot, FILE_EXTENSIONS, objectId, parseResourceFile, ResourceFileError, type LoadedObject } from './resource-files.js';
 
 const WATCH_QUIET_MS = 100;
 
@@ -27,6 +29,8 @@ export interface FileProblem {
   column: number;
   reason: string;
   message: string;
+  /** The refused object (`Kind namespace/name`), when the problem is one object's, not the file's. */
+  object?: string;
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -43,7 +47,7 @@ export class FileResourceProvider implements OnApplicationBootstrap, OnApplicati
   private readonly dir: string;
   /** Last good objects per file (relative path). */
   private readonly good = new Map<string, LoadedObject[]>();
-  private readonly problems = new Map<string, FileProblem>();
+  private readonly problems = new Map<string, FileProblem[]>();
   private lastSnapshotKey: string | undefined;
   private watcher: FSWatcher | undefined;
   private readonly coalescer = new Coalescer({ quietMs: WATCH_QUIET_MS, maxWaitMs: 1_000 }, () => this.load(), (err) => this.log.error({ err }, 'reading resources failed'));
@@ -72,7 +76,7 @@ export class FileResourceProvider implements OnApplicationBootstrap, OnApplicati
 
   /** Problems of the files as they are now (each file keeps its last good objects meanwhile). */
   fileProblems(): FileProblem[] {
-    return [...this.problems.values()];
+    return [...this.problems.values()].flat();
   }
 
   @OnPipelineEvent(RELOAD_REQUESTED)
@@ -96,16 +100,26 @@ export class FileResourceProvider implements OnApplicationBootstrap, OnApplicati
       } catch {
         continue; // removed while we listed: the next watch event catches up
       }
+      const previous = this.problems.get(file) ?? [];
+      const reported = new Set(previous.map((p) => p.message));
       try {
-        const objects = parseResourceFile(shown, text);
-        this.good.set(file, objects);
-        if (this.problems.delete(file)) this.log.log(`${shown}: fixed`);
+        const { objects, rejected } = parseResourceFile(shown, text);
+        const lastGood = new Map((this.good.get(file) ?? []).map((o) => [objectId(o.object.kind, o.object.metadata.namespace, o.object.metadata.name), o]));
+        const kept = rejected.map((r) => lastGood.get(r.id)).filter((o): o is LoadedObject => o !== undefined);
+        this.good.set(file, [...objects, ...kept]);
         for (const o of objects) changedKinds.add(o.object.kind ?? '');
+        const problems = rejected.map(({ file, line, column, reason, message, object }) => ({ file, line, column, reason, message, object }));
+        for (const r of rejected) {
+          if (reported.has(r.message)) continue;
+          const keeps = lastGood.has(r.id) ? 'its last good version stays in effect' : 'left out until fixed';
+          this.log.error(`${r.message} (${keeps}; the file's other objects apply)`);
+        }
+        if (problems.length) this.problems.set(file, problems);
+        else if (this.problems.delete(file)) this.log.log(`${shown}: fixed`);
       } catch (err) {
         if (!(err instanceof ResourceFileError)) throw err;
-        const previous = this.problems.get(file);
-        this.problems.set(file, { file: err.file, line: err.line, column: err.column, reason: err.reason, message: err.message });
-        if (previous?.message !== err.message) {
+        this.problems.set(file, [{ file: err.file, line: err.line, column: err.column, reason: err.reason, message: err.message }]);
+        if (!reported.has(err.message)) {
           this.log.error(`${err.message} (${this.good.has(file) ? 'the last good version of this file stays in effect' : 'file ignored until fixed'})`);
         }
       }

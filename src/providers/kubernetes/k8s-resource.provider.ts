@@ -75,7 +75,8 @@ export class K8sResourceProvider implements OnApplicationBootstrap, OnApplicatio
         items = [...i.store.values()];
         this.cached.set(key, items);
       }
-      snapshot[key] = items;
+      // The cache holds every kind alike; the API server checked each object against its kind's schema.
+      (snapshot as Record<keyof ResourceSnapshot, KubeObject[]>)[key] = items;
     }
     return snapshot;
   }

@@ -3,7 +3,7 @@
  * the router Service (--data-plane-service ns/name[:port]) found in the EndpointSlices of the snapshot.
  * Pure functions over the snapshot, so new replicas are discovered as soon as the provider sees them.
  */
-import type { KubeObject, ResourceSnapshot } from '../../translator/translator.types.js';
+import type { ResourceSnapshot, Service } from '../../translator/translator.types.js';
 
 export interface ServiceRef {
   namespace: string;
@@ -35,7 +35,7 @@ interface SlicePort {
 }
 
 /** The slice port that carries the Service port: matched by the Service port's name (slices carry target ports). */
-function targetPort(slicePorts: SlicePort[], ref: ServiceRef, service: KubeObject | undefined): number | undefined {
+function targetPort(slicePorts: SlicePort[], ref: ServiceRef, service: Service | undefined): number | undefined {
   const tcp = slicePorts.filter((p) => (p.protocol ?? 'TCP') === 'TCP' && typeof p.port === 'number');
   if (ref.port === undefined) return tcp[0]?.port;
   const servicePorts = (service?.spec?.ports ?? []) as { name?: string; port?: number }[];

@@ -6,7 +6,8 @@
 import type { PoolConfig } from '../../contract/router-config.schema.js';
 import { CORE_GROUP, GATEWAY_GROUP, compareStrings } from '../objects.js';
 import type { ReferenceGrants } from '../reference-grants.js';
-import type { KubeObject } from '../translator.types.js';
+import type { BackendObjectReference } from '../../gateway-api/types.js';
+import type { EndpointSlice, Service } from '../translator.types.js';
 import { endpointsFor, indexSlices } from './endpoints.js';
 
 export type BackendProblemReason = 'BackendNotFound' | 'InvalidKind' | 'RefNotPermitted';
@@ -17,13 +18,13 @@ export interface BackendResolution {
 }
 
 export class BackendResolver {
-  private readonly services: ReadonlyMap<string, KubeObject>;
-  private readonly slices: Map<string, KubeObject[]>;
+  private readonly services: ReadonlyMap<string, Service>;
+  private readonly slices: Map<string, EndpointSlice[]>;
   private readonly pools = new Map<string, PoolConfig>();
 
   constructor(
-    services: ReadonlyMap<string, KubeObject>,
-    endpointSlices: readonly KubeObject[],
+    services: ReadonlyMap<string, Service>,
+    endpointSlices: readonly EndpointSlice[],
     private readonly grants: ReferenceGrants,
   ) {
     this.services = services;
@@ -31,7 +32,7 @@ export class BackendResolver {
   }
 
   /** Resolves a backendRef of an HTTPRoute in `routeNamespace` (does not register the pool). */
-  resolve(ref: any, routeNamespace: string): BackendResolution {
+  resolve(ref: BackendObjectReference, routeNamespace: string): BackendResolution {
     const group = ref.group ?? CORE_GROUP;
     const kind = ref.kind ?? 'Service';
     const ns = ref.namespace ?? routeNamespace;
@@ -51,7 +52,7 @@ export class BackendResolver {
     if (typeof ref.port !== 'number') {
       return { problem: { reason: 'BackendNotFound', message: `backendRef Service ${what} has no port` } };
     }
-    const servicePort = (service.spec?.ports ?? []).find((p: any) => p.port === ref.port);
+    const servicePort = (service.spec?.ports ?? []).find((p) => p.port === ref.port);
     if (!servicePort) return { problem: { reason: 'BackendNotFound', message: `Service ${what} has no port ${ref.port}` } };
     return { pool: `${what}:${ref.port}` };
   }
@@ -61,8 +62,9 @@ export class BackendResolver {
     if (this.pools.has(poolName)) return;
     const [key, port] = [poolName.slice(0, poolName.lastIndexOf(':')), Number(poolName.slice(poolName.lastIndexOf(':') + 1))];
     const service = this.services.get(key)!;
-    const servicePort = (service.spec?.ports ?? []).find((p: any) => p.port === port);
-    this.pools.set(poolName, { name: poolName, endpoints: endpointsFor(this.slices.get(key) ?? [], servicePort) });
+    const servicePort = (service.spec?.ports ?? []).find((p) => p.port === port);
+    // resolve() found this port before the pool was used.
+    this.pools.set(poolName, { name: poolName, endpoints: endpointsFor(this.slices.get(key) ?? [], servicePort!) });
   }
 
   usedPools(): PoolConfig[] {

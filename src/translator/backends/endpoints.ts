@@ -1,13 +1,14 @@
 /** EndpointSlices -> router endpoints for one Service port: ready IPv4 addresses, deduplicated and sorted. */
 import type { EndpointConfig } from '../../contract/router-config.schema.js';
 import { compareStrings } from '../objects.js';
-import type { KubeObject } from '../translator.types.js';
+import type { V1ServicePort } from '@kubernetes/client-node';
+import type { EndpointSlice } from '../translator.types.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 /** EndpointSlices indexed by `namespace/service`. */
-export function indexSlices(slices: readonly KubeObject[]): Map<string, KubeObject[]> {
-  const index = new Map<string, KubeObject[]>();
+export function indexSlices(slices: readonly EndpointSlice[]): Map<string, EndpointSlice[]> {
+  const index = new Map<string, EndpointSlice[]>();
   for (const slice of slices) {
     const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
     if (!service) continue;
@@ -20,8 +21,8 @@ export function indexSlices(slices: readonly KubeObject[]): Map<string, KubeObje
 }
 
 /** The slice port serving `servicePort`: same name (unnamed = ""), else the numeric targetPort. */
-function slicePortFor(slice: KubeObject, servicePort: any): number | undefined {
-  const ports: any[] = slice.ports ?? [];
+function slicePortFor(slice: EndpointSlice, servicePort: V1ServicePort): number | undefined {
+  const ports = slice.ports ?? [];
   const wanted = servicePort.name ?? '';
   const byName = ports.find((p) => (p.name ?? '') === wanted && (p.protocol ?? 'TCP') === 'TCP');
   if (byName?.port) return byName.port;
@@ -38,7 +39,7 @@ function compareIpv4(a: string, b: string): number {
   return compareStrings(a, b);
 }
 
-export function endpointsFor(slices: readonly KubeObject[], servicePort: any): EndpointConfig[] {
+export function endpointsFor(slices: readonly EndpointSlice[], servicePort: V1ServicePort): EndpointConfig[] {
   const seen = new Set<string>();
   const out: EndpointConfig[] = [];
   for (const slice of slices) {

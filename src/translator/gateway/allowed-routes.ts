@@ -1,6 +1,7 @@
 /** Listener allowedRoutes: which route kinds and which namespaces may attach. */
 import { GATEWAY_GROUP } from '../objects.js';
-import type { KubeObject } from '../translator.types.js';
+import type { Listener } from '../../gateway-api/types.js';
+import type { Namespace } from '../translator.types.js';
 
 export interface RouteGroupKind {
   group: string;
@@ -17,8 +18,8 @@ export interface KindsResult {
 }
 
 /** Kinds the listener accepts: its allowedRoutes.kinds filtered to what we serve, or the protocol's default. */
-export function routeKinds(listenerSpec: any, protocolSupported: boolean): KindsResult {
-  const asked: any[] | undefined = listenerSpec.allowedRoutes?.kinds;
+export function routeKinds(listenerSpec: Listener, protocolSupported: boolean): KindsResult {
+  const asked = listenerSpec.allowedRoutes?.kinds;
   if (!asked || asked.length === 0) return { supported: protocolSupported ? [HTTP_ROUTE_KIND] : [], invalid: [] };
   const supported: RouteGroupKind[] = [];
   const invalid: RouteGroupKind[] = [];
@@ -62,16 +63,16 @@ function selectorMatches(selector: LabelSelector, labels: Record<string, string>
 }
 
 /** Labels of a namespace, including the name label the API server adds to every namespace. */
-export function namespaceLabels(namespaces: ReadonlyMap<string, KubeObject>, name: string): Record<string, string> {
+export function namespaceLabels(namespaces: ReadonlyMap<string, Namespace>, name: string): Record<string, string> {
   return { ...(namespaces.get(name)?.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name };
 }
 
 /** Whether a route in `routeNamespace` may attach to a listener of a Gateway in `gatewayNamespace`. */
 export function namespaceAllowed(
-  listenerSpec: any,
+  listenerSpec: Listener,
   gatewayNamespace: string,
   routeNamespace: string,
-  namespaces: ReadonlyMap<string, KubeObject>,
+  namespaces: ReadonlyMap<string, Namespace>,
 ): boolean {
   const from = listenerSpec.allowedRoutes?.namespaces?.from ?? 'Same';
   if (from === 'All') return true;

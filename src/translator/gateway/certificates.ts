@@ -2,7 +2,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { CORE_GROUP, GATEWAY_GROUP } from '../objects.js';
 import type { ReferenceGrants } from '../reference-grants.js';
-import type { KubeObject } from '../translator.types.js';
+import type { CertificateRef } from '../../gateway-api/types.js';
+import type { Gateway, Secret } from '../translator.types.js';
 
 export interface KeyPair {
   certPem: string;
@@ -32,9 +33,9 @@ function keyPairProblem(certPem: string, keyPem: string): string | undefined {
 }
 
 export function resolveCertificates(
-  gateway: KubeObject,
-  certificateRefs: readonly any[],
-  secrets: ReadonlyMap<string, KubeObject>,
+  gateway: Gateway,
+  certificateRefs: readonly CertificateRef[],
+  secrets: ReadonlyMap<string, Secret>,
   grants: ReferenceGrants,
 ): CertificateResolution {
   const gatewayNs = gateway.metadata.namespace ?? 'default';

@@ -39,7 +39,7 @@ export function gatewayStatus(g: GatewayState, now: string): ObjectStatus {
   const gw = g.gateway;
   const generation = gw.metadata.generation;
   const programmed = gatewayProgrammed(g);
-  const previousListeners: any[] = Array.isArray(gw.status?.listeners) ? gw.status.listeners : [];
+  const previousListeners = gw.status?.listeners ?? [];
   return {
     kind: 'Gateway',
     namespace: gw.metadata.namespace ?? 'default',

@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import type { ClassState } from '../gatewayclass.js';
 import type { ReferenceGrants } from '../reference-grants.js';
-import type { KubeObject } from '../translator.types.js';
+import type { Gateway, Secret } from '../translator.types.js';
 import { markConflicts, markOverlappingTls } from './conflicts.js';
 import { evaluateListeners, isProgrammable, type ListenerState, type Verdict } from './listeners.js';
 
@@ -14,7 +14,7 @@ export interface AddressRequest {
 }
 
 export interface GatewayState {
-  gateway: KubeObject;
+  gateway: Gateway;
   key: string;
   cls: ClassState;
   /** Why spec.addresses cannot be honoured at all (Accepted=False/UnsupportedAddress). */
@@ -30,8 +30,8 @@ export interface GatewayState {
   addressProblem?: { reason: 'AddressNotAssigned' | 'AddressNotUsable'; message: string };
 }
 
-function addressRequest(gateway: KubeObject): { request: AddressRequest; unsupported?: string } {
-  const addresses: any[] = gateway.spec?.addresses ?? [];
+function addressRequest(gateway: Gateway): { request: AddressRequest; unsupported?: string } {
+  const addresses = gateway.spec?.addresses ?? [];
   const staticIps: string[] = [];
   let dynamic = addresses.length === 0;
   for (const a of addresses) {
@@ -44,7 +44,7 @@ function addressRequest(gateway: KubeObject): { request: AddressRequest; unsuppo
   return { request: { staticIps, dynamic } };
 }
 
-function acceptance(gateway: KubeObject, cls: ClassState, listeners: readonly ListenerState[], unsupportedAddress?: string): Verdict {
+function acceptance(gateway: Gateway, cls: ClassState, listeners: readonly ListenerState[], unsupportedAddress?: string): Verdict {
   if (!cls.accepted) return { ok: false, reason: 'Invalid', message: `GatewayClass ${cls.name} is not accepted: ${cls.message}` };
   const params = gateway.spec?.infrastructure?.parametersRef;
   if (params) {
@@ -59,10 +59,10 @@ function acceptance(gateway: KubeObject, cls: ClassState, listeners: readonly Li
 }
 
 export function evaluateGateway(
-  gateway: KubeObject,
+  gateway: Gateway,
   key: string,
   cls: ClassState,
-  secrets: ReadonlyMap<string, KubeObject>,
+  secrets: ReadonlyMap<string, Secret>,
   grants: ReferenceGrants,
 ): GatewayState {
   const listeners = evaluateListeners(gateway, secrets, grants);

@@ -3,7 +3,8 @@
  * can be served, before any route is looked at. Conflicts are marked by conflicts.ts.
  */
 import type { ReferenceGrants } from '../reference-grants.js';
-import type { KubeObject } from '../translator.types.js';
+import type { Listener } from '../../gateway-api/types.js';
+import type { Gateway, Secret } from '../translator.types.js';
 import { resolveCertificates, type KeyPair } from './certificates.js';
 import { routeKinds, type RouteGroupKind } from './allowed-routes.js';
 
@@ -14,8 +15,8 @@ export interface Verdict {
 }
 
 export interface ListenerState {
-  gateway: KubeObject;
-  spec: any;
+  gateway: Gateway;
+  spec: Listener;
   name: string;
   port: number;
   protocol: string;
@@ -38,13 +39,13 @@ const OK_REFS: Verdict = { ok: true, reason: 'ResolvedRefs', message: 'All refer
  * The client certificate validation the Gateway asks of an HTTPS listener on `port`
  * (spec.tls.frontend: the per-port entry, else the default), if any.
  */
-function frontendValidation(gateway: KubeObject, port: number): unknown {
+function frontendValidation(gateway: Gateway, port: number): unknown {
   const frontend = gateway.spec?.tls?.frontend;
-  const perPort = (frontend?.perPort ?? []).find((p: any) => p?.port === port);
+  const perPort = (frontend?.perPort ?? []).find((p) => p?.port === port);
   return perPort ? perPort.tls?.validation : frontend?.default?.validation;
 }
 
-function acceptance(spec: any, gateway: KubeObject): Verdict {
+function acceptance(spec: Listener, gateway: Gateway): Verdict {
   const protocol = spec.protocol;
   if (protocol === 'HTTP') return OK_ACCEPTED;
   if (protocol === 'HTTPS') {
@@ -66,11 +67,11 @@ function acceptance(spec: any, gateway: KubeObject): Verdict {
 }
 
 export function evaluateListeners(
-  gateway: KubeObject,
-  secrets: ReadonlyMap<string, KubeObject>,
+  gateway: Gateway,
+  secrets: ReadonlyMap<string, Secret>,
   grants: ReferenceGrants,
 ): ListenerState[] {
-  const listeners: any[] = gateway.spec?.listeners ?? [];
+  const listeners = gateway.spec?.listeners ?? [];
   return listeners.map((spec) => {
     const accepted = acceptance(spec, gateway);
     const kinds = routeKinds(spec, accepted.ok);

@@ -7,7 +7,8 @@ import type { GatewayState } from '../gateway/gateway.js';
 import type { ListenerState, Verdict } from '../gateway/listeners.js';
 import { intersectHostnames } from '../hostnames.js';
 import { GATEWAY_GROUP } from '../objects.js';
-import type { KubeObject } from '../translator.types.js';
+import type { ParentReference } from '../../gateway-api/types.js';
+import type { HTTPRoute, Namespace } from '../translator.types.js';
 
 export interface ParentRef {
   group: string;
@@ -31,7 +32,7 @@ export interface ParentResult {
   attachments: Attachment[];
 }
 
-export function normalizeParentRef(ref: any, routeNamespace: string): ParentRef {
+export function normalizeParentRef(ref: ParentReference, routeNamespace: string): ParentRef {
   const out: ParentRef = {
     group: ref.group ?? GATEWAY_GROUP,
     kind: ref.kind ?? 'Gateway',
@@ -51,7 +52,7 @@ function kindAllowed(listener: ListenerState): boolean {
   return listener.supportedKinds.some((k) => k.group === GATEWAY_GROUP && k.kind === 'HTTPRoute');
 }
 
-function attachToParent(route: KubeObject, ref: ParentRef, gateway: GatewayState, namespaces: ReadonlyMap<string, KubeObject>): ParentResult {
+function attachToParent(route: HTTPRoute, ref: ParentRef, gateway: GatewayState, namespaces: ReadonlyMap<string, Namespace>): ParentResult {
   const routeNs = route.metadata.namespace ?? 'default';
   const gatewayNs = gateway.gateway.metadata.namespace ?? 'default';
   const result = (accepted: Verdict, attachments: Attachment[] = []): ParentResult => ({ parentRef: ref, gateway, accepted, attachments });
@@ -67,7 +68,7 @@ function attachToParent(route: KubeObject, ref: ParentRef, gateway: GatewayState
   if (allowed.length === 0) {
     return result({ ok: false, reason: 'NotAllowedByListeners', message: `no listener of Gateway ${gatewayNs}/${ref.name} allows HTTPRoutes from namespace ${routeNs}` });
   }
-  const routeHostnames: string[] = route.spec?.hostnames ?? [];
+  const routeHostnames = route.spec?.hostnames ?? [];
   const attachments = allowed
     .map((listener) => ({ listener, hostnames: intersectHostnames(listener.hostname, routeHostnames) }))
     .filter((a) => a.hostnames.length > 0);
@@ -79,9 +80,9 @@ function attachToParent(route: KubeObject, ref: ParentRef, gateway: GatewayState
 
 /** One result per distinct parentRef that names a Gateway of ours; other parents are not ours to judge. */
 export function attachRoute(
-  route: KubeObject,
+  route: HTTPRoute,
   gateways: ReadonlyMap<string, GatewayState>,
-  namespaces: ReadonlyMap<string, KubeObject>,
+  namespaces: ReadonlyMap<string, Namespace>,
 ): ParentResult[] {
   const routeNs = route.metadata.namespace ?? 'default';
   const seen = new Set<string>();

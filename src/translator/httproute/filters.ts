@@ -9,6 +9,7 @@ import {
   type HeaderModifierConfig,
   type PathModifierConfig,
 } from '../../contract/router-config.schema.js';
+import type { HTTPBackendRefFilter, HTTPHeaderModifier, HTTPPathModifier, HTTPRequestMirror, HTTPRouteFilter } from '../../gateway-api/types.js';
 import type { BackendResolution, BackendResolver } from '../backends/backends.js';
 
 const HEADER_NAME = new RegExp(HeaderName.pattern!);
@@ -23,9 +24,9 @@ export interface FilterResult {
   refProblems: NonNullable<BackendResolution['problem']>[];
 }
 
-function headerModifier(m: any, where: string, unsupported: string[]): HeaderModifierConfig {
+function headerModifier(m: HTTPHeaderModifier | undefined, where: string, unsupported: string[]): HeaderModifierConfig {
   const out: HeaderModifierConfig = {};
-  const pairs = (list: any[] | undefined) =>
+  const pairs = (list: HTTPHeaderModifier['set']) =>
     (list ?? []).map((h) => {
       if (!HEADER_NAME.test(h.name ?? '')) unsupported.push(`${where}: invalid header name "${h.name}"`);
       return { name: h.name, value: h.value ?? '' };
@@ -39,7 +40,7 @@ function headerModifier(m: any, where: string, unsupported: string[]): HeaderMod
   return out;
 }
 
-function pathModifier(p: any): PathModifierConfig | undefined {
+function pathModifier(p: HTTPPathModifier | undefined): PathModifierConfig | undefined {
   if (!p) return undefined;
   if (p.type === 'ReplaceFullPath') return { type: 'ReplaceFullPath', value: p.replaceFullPath ?? '/' };
   if (p.type === 'ReplacePrefixMatch') return { type: 'ReplacePrefixMatch', value: p.replacePrefixMatch ?? '/' };
@@ -48,7 +49,7 @@ function pathModifier(p: any): PathModifierConfig | undefined {
 
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 
-function mirrorPercent(m: any): number | undefined {
+function mirrorPercent(m: Partial<HTTPRequestMirror>): number | undefined {
   if (typeof m.percent === 'number') return m.percent;
   if (m.fraction && typeof m.fraction.numerator === 'number') {
     const denominator = m.fraction.denominator ?? 100;
@@ -57,7 +58,7 @@ function mirrorPercent(m: any): number | undefined {
   return undefined;
 }
 
-export function translateFilters(filters: readonly any[] | undefined, routeNamespace: string, backends: BackendResolver): FilterResult {
+export function translateFilters(filters: readonly HTTPRouteFilter[] | undefined, routeNamespace: string, backends: BackendResolver): FilterResult {
   const result: FilterResult = { filters: [], pools: [], unsupported: [], refProblems: [] };
   for (const f of filters ?? []) {
     switch (f.type) {
@@ -91,8 +92,9 @@ export function translateFilters(filters: readonly any[] | undefined, routeNames
         break;
       }
       case 'RequestMirror': {
-        const m = f.requestMirror ?? {};
-        const resolved = backends.resolve(m.backendRef ?? {}, routeNamespace);
+        // The CRD requires both (an object that lacks them never passed validation).
+        const m: Partial<HTTPRequestMirror> = f.requestMirror ?? {};
+        const resolved = backends.resolve(m.backendRef ?? { name: '' }, routeNamespace);
         if (!resolved.pool) {
           result.refProblems.push(resolved.problem!);
           break;
@@ -115,7 +117,7 @@ export function translateFilters(filters: readonly any[] | undefined, routeNames
         break;
       }
       case 'ExtensionRef': {
-        const ref = f.extensionRef ?? {};
+        const ref: Partial<NonNullable<HTTPRouteFilter['extensionRef']>> = f.extensionRef ?? {};
         result.unsupported.push(`ExtensionRef filter ${ref.group ?? ''}/${ref.kind}/${ref.name} is not supported`);
         break;
       }
@@ -127,7 +129,7 @@ export function translateFilters(filters: readonly any[] | undefined, routeNames
 }
 
 /** backendRef filters: only header modifiers are supported per backend. */
-export function translateBackendFilters(filters: readonly any[] | undefined, unsupported: string[]): BackendFilterConfig[] {
+export function translateBackendFilters(filters: readonly HTTPBackendRefFilter[] | undefined, unsupported: string[]): BackendFilterConfig[] {
   const out: BackendFilterConfig[] = [];
   for (const f of filters ?? []) {
     if (f.type === 'RequestHeaderModifier') {

@@ -1,5 +1,6 @@
 /** HTTPRoute matches -> router matches (defaults filled in, regexes checked once here). */
 import type { RouteMatchConfig } from '../../contract/router-config.schema.js';
+import type { HTTPRouteMatch, HTTPRouteRule } from '../../gateway-api/types.js';
 
 export interface MatchResult {
   match: RouteMatchConfig;
@@ -15,18 +16,18 @@ function regexProblem(pattern: string, where: string): string | undefined {
   }
 }
 
-export function translateMatch(m: any): MatchResult {
+export function translateMatch(m: HTTPRouteMatch): MatchResult {
   const match: RouteMatchConfig = {};
   const problems: (string | undefined)[] = [];
   const path = m?.path ?? {};
   match.path = { type: path.type ?? 'PathPrefix', value: path.value ?? '/' };
   if (match.path.type === 'RegularExpression') problems.push(regexProblem(match.path.value, 'path'));
   if (m?.headers?.length) {
-    match.headers = m.headers.map((h: any) => ({ type: h.type ?? 'Exact', name: h.name, value: h.value }));
+    match.headers = m.headers.map((h) => ({ type: h.type ?? 'Exact', name: h.name, value: h.value }));
     for (const h of match.headers!) if (h.type === 'RegularExpression') problems.push(regexProblem(h.value, `header ${h.name}`));
   }
   if (m?.queryParams?.length) {
-    match.queryParams = m.queryParams.map((q: any) => ({ type: q.type ?? 'Exact', name: q.name, value: q.value }));
+    match.queryParams = m.queryParams.map((q) => ({ type: q.type ?? 'Exact', name: q.name, value: q.value }));
     for (const q of match.queryParams!) if (q.type === 'RegularExpression') problems.push(regexProblem(q.value, `query param ${q.name}`));
   }
   if (m?.method) match.method = m.method;
@@ -35,6 +36,6 @@ export function translateMatch(m: any): MatchResult {
 }
 
 /** A rule without matches matches every request (PathPrefix "/"). */
-export function ruleMatches(rule: any): any[] {
+export function ruleMatches(rule: HTTPRouteRule): HTTPRouteMatch[] {
   return rule.matches?.length ? rule.matches : [{}];
 }

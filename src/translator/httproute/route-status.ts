@@ -3,7 +3,8 @@
  * controllers are carried over untouched; our entries for parents the route no longer names are dropped.
  */
 import { condition, mergeConditions, type NewCondition } from '../conditions.js';
-import type { ObjectStatus, KubeObject } from '../translator.types.js';
+import type { RouteParentStatus } from '../../gateway-api/types.js';
+import type { HTTPRoute, ObjectStatus } from '../translator.types.js';
 import { normalizeParentRef, parentRefKey, type ParentResult } from './attachment.js';
 import type { TranslatedRoute } from './rules.js';
 
@@ -37,16 +38,16 @@ function parentConditions(parent: ParentResult, translated: TranslatedRoute, gen
 }
 
 export function httpRouteStatus(
-  route: KubeObject,
+  route: HTTPRoute,
   parents: readonly ParentResult[],
   translated: TranslatedRoute,
   controllerName: string,
   now: string,
 ): ObjectStatus | undefined {
   const routeNs = route.metadata.namespace ?? 'default';
-  const previous: any[] = Array.isArray(route.status?.parents) ? route.status.parents : [];
+  const previous = route.status?.parents ?? [];
   const foreign = previous.filter((p) => p?.controllerName !== controllerName);
-  const ours = new Map<string, any>();
+  const ours = new Map<string, RouteParentStatus>();
   for (const p of previous) if (p?.controllerName === controllerName && p.parentRef) ours.set(parentRefKey(normalizeParentRef(p.parentRef, routeNs)), p);
   if (parents.length === 0 && ours.size === 0) return undefined;
 

@@ -7,7 +7,8 @@
 import type { RouteBackendConfig, RouteConfig } from '../../contract/router-config.schema.js';
 import type { BackendResolution, BackendResolver } from '../backends/backends.js';
 import { parseDuration } from '../duration.js';
-import type { KubeObject } from '../translator.types.js';
+import type { HTTPRouteRule } from '../../gateway-api/types.js';
+import type { HTTPRoute } from '../translator.types.js';
 import { translateBackendFilters, translateFilters } from './filters.js';
 import { ruleMatches, translateMatch } from './matches.js';
 
@@ -39,7 +40,7 @@ function timeout(value: unknown, field: string, unsupported: string[]): number |
   return ms === 0 ? undefined : Math.min(ms, MAX_TIMEOUT_MS); // 0s disables the timeout
 }
 
-function timeouts(rule: any, unsupported: string[]): RouteConfig['timeouts'] {
+function timeouts(rule: HTTPRouteRule, unsupported: string[]): RouteConfig['timeouts'] {
   const request = timeout(rule.timeouts?.request, 'request', unsupported);
   const backendRequest = timeout(rule.timeouts?.backendRequest, 'backendRequest', unsupported);
   if (request === undefined && backendRequest === undefined) return undefined;
@@ -49,12 +50,12 @@ function timeouts(rule: any, unsupported: string[]): RouteConfig['timeouts'] {
   return out;
 }
 
-function retry(rule: any, unsupported: string[]): RouteConfig['retry'] {
+function retry(rule: HTTPRouteRule, unsupported: string[]): RouteConfig['retry'] {
   const r = rule.retry;
   if (!r) return undefined;
   const out: NonNullable<RouteConfig['retry']> = { attempts: Math.max(0, Math.min(MAX_ATTEMPTS, r.attempts ?? 1)) };
   if (r.codes?.length) {
-    const codes = r.codes.filter((c: number) => Number.isInteger(c) && c >= 400 && c <= 599);
+    const codes = r.codes.filter((c) => Number.isInteger(c) && c >= 400 && c <= 599);
     if (codes.length !== r.codes.length) unsupported.push('retry.codes: only 400-599 are supported');
     out.codes = codes;
   }
@@ -66,11 +67,11 @@ function retry(rule: any, unsupported: string[]): RouteConfig['retry'] {
   return out;
 }
 
-export function translateRules(route: KubeObject, backends: BackendResolver): TranslatedRoute {
+export function translateRules(route: HTTPRoute, backends: BackendResolver): TranslatedRoute {
   const namespace = route.metadata.namespace ?? 'default';
   const out: TranslatedRoute = { namespace, routes: [], pools: [], invalidRules: [], ruleCount: 0, refProblems: [] };
   // The CRD defaults absent rules to one rule matching every path (no backends: 500); files get the same.
-  const rules: any[] = route.spec?.rules ?? [{}];
+  const rules: HTTPRouteRule[] = route.spec?.rules ?? [{}];
   out.ruleCount = rules.length;
 
   rules.forEach((rule, i) => {

@@ -18,11 +18,12 @@ describe('replica targets', () => {
       endpointSlices: [
         {
           metadata: { name: 'r-1', namespace: 's', labels: { 'kubernetes.io/service-name': 'r' } },
+          addressType: 'IPv4',
           ports: [{ name: 'http', port: 8080 }, { name: 'admin', port: 19901 }],
           endpoints: [{ addresses: ['10.0.0.2'] }, { addresses: ['10.0.0.1'], conditions: { ready: true } }, { addresses: ['10.0.0.3'], conditions: { ready: false } }],
         },
-        { metadata: { name: 'other', namespace: 's', labels: { 'kubernetes.io/service-name': 'other' } }, ports: [{ name: 'admin', port: 1 }], endpoints: [{ addresses: ['10.9.9.9'] }] },
-        { metadata: { name: 'r-v6', namespace: 's', labels: { 'kubernetes.io/service-name': 'r' } }, ports: [{ name: 'admin', port: 19901 }], endpoints: [{ addresses: ['fd00::1'] }] },
+        { metadata: { name: 'other', namespace: 's', labels: { 'kubernetes.io/service-name': 'other' } }, addressType: 'IPv4', ports: [{ name: 'admin', port: 1 }], endpoints: [{ addresses: ['10.9.9.9'] }] },
+        { metadata: { name: 'r-v6', namespace: 's', labels: { 'kubernetes.io/service-name': 'r' } }, addressType: 'IPv6', ports: [{ name: 'admin', port: 19901 }], endpoints: [{ addresses: ['fd00::1'] }] },
       ],
     };
     expect(serviceEndpointUrls(snapshot, { namespace: 's', name: 'r', port: 9901 })).toEqual(['http://10.0.0.1:19901', 'http://10.0.0.2:19901', 'http://[fd00::1]:19901']);
