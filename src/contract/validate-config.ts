@@ -210,10 +210,31 @@ function checkRegexes(route: RouterConfig['listeners'][number]['virtualHosts'][n
   m.queryParams?.forEach((q, i) => q.type === 'RegularExpression' && checkRegex(q.value, `${at}/match/queryParams/${i}/value`));
 }
 
-/** Validates a full config document and returns it with its version set. Throws ConfigValidationError. */
-export function parseRouterConfig(body: unknown): RouterConfig {
+/**
+ * A version in a body must be its content's: a document edited after GET /config and sent back with
+ * its old version would otherwise be taken for the live one (`changed: false`) and the edit dropped.
+ * Refused rather than silently recomputed: a sender that hashes differently (the controller) must hear
+ * it, not loop on full pushes of a version the router never reports. Hashing a fresh document costs
+ * about what validating it does; pieces hashed here are memoized for the deltas that follow.
+ */
+function checkVersion(config: RouterConfig): void {
+  if (config.version === undefined) return;
+  const version = configVersion(config);
+  if (config.version !== version) {
+    throw new ConfigValidationError('/version', `version "${config.version}" does not match the document's content (which hashes to "${version}"): leave "version" out to have it computed`);
+  }
+}
+
+/** Validates a full config document without its version (the translator's own check). Throws ConfigValidationError. */
+export function checkRouterConfig(body: unknown): asserts body is RouterConfig {
   checkDocument(body);
   checkReferences(body);
+}
+
+/** Validates a full config document and returns it with its version set. Throws ConfigValidationError. */
+export function parseRouterConfig(body: unknown): RouterConfig {
+  checkRouterConfig(body);
+  checkVersion(body);
   return withVersion(body);
 }
 
