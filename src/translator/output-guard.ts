@@ -27,7 +27,7 @@ interface Fault {
   drop(drops: Drops): boolean;
 }
 
-/** `a/b/c` of a JSON pointer's segments, then the router's reason. */
+/** The rest of a JSON pointer as `a.b.c`, then the router's reason. */
 const where = (segments: readonly string[], reason: string): string => (segments.length ? `${segments.join('.')}: ${reason}` : reason);
 
 function locateFault(config: RouterConfig, err: ConfigValidationError, ctx: GuardContext): Fault | undefined {
