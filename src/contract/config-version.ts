@@ -124,10 +124,15 @@ export function configVersion(config: RouterConfig): string {
   return version;
 }
 
-/** Keeps a version the sender set (the control plane hashes the same way); computes it otherwise. */
+/**
+ * The document with its content's version: itself when the version it carries is that (a lookup for a
+ * document hashed before, as every one that passed parseRouterConfig was), a copy otherwise. Never
+ * trusts a version it did not compute.
+ */
 export function withVersion(config: RouterConfig): RouterConfig {
-  if (config.version) return config;
-  const versioned = { ...config, version: configVersion(config) };
-  versions.set(versioned, versioned.version);
+  const version = configVersion(config);
+  if (config.version === version) return config;
+  const versioned = { ...config, version };
+  versions.set(versioned, version);
   return versioned;
 }

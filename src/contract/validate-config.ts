@@ -223,12 +223,34 @@ function checkRegexes(route: RouterConfig['listeners'][number]['virtualHosts'][n
 }
 
 /**
+/**
+ * A version in a body must be its content's: a document edited after GET /config and sent back with
+ * its old version would otherwise be taken for the live one (`changed: false`) and the edit dropped.
+ * Refused rather than silently recomputed: a sender that hashes differently (the controller) must hear
+ * it, not loop on full pushes of a version the router never reports. Hashing a fresh document costs
+ * about what validating it does; pieces hashed here are memoized for the deltas that follow.
+ */
+function checkVersion(config: RouterConfig): void {
+  if (config.version === undefined) return;
+  const version = configVersion(config);
+  if (config.version !== version) {
+    throw new ConfigValidationError('/version', `version "${config.version}" does not match the document's content (which hashes to "${version}"): leave "version" out to have it computed`);
+  }
+}
+
+/** Validates a full config document without its version (the translator's own check). Throws ConfigValidationError. */
+export function checkRouterConfig(body: unknown, cache: ValidationCache = ROUTER_VALIDATION): asserts body is RouterConfig {
+  checkDocument(body, cache);
+  checkReferences(body, cache);
+}
+
+/**
  * Validates a full config document and returns it with its version set (deep-frozen under
  * SERVAL_FREEZE_INPUTS: an accepted config is never edited). Throws ConfigValidationError.
  */
 export function parseRouterConfig(body: unknown, cache: ValidationCache = ROUTER_VALIDATION): RouterConfig {
-  checkDocument(body, cache);
-  checkReferences(body, cache);
+  checkRouterConfig(body, cache);
+  checkVersion(body);
   return freezeInTests(withVersion(body));
 }
 

@@ -4,7 +4,7 @@
  * PipelineBus and @OnPipelineEvent (pipeline-bus.ts), which check each payload against PipelineEvents.
  */
 import type { RouterConfig } from '../contract/router-config.schema.js';
-import type { KubeObject, ObjectStatus, ResourceSnapshot } from '../translator/translator.types.js';
+import type { KubeObject, ObjectStatus, RejectedObject, ResourceSnapshot } from '../translator/translator.types.js';
 
 export const RESOURCES_CHANGED = 'resources.changed';
 export const CONFIG_TRANSLATED = 'config.translated';
@@ -23,10 +23,21 @@ export const STATUS_OBJECT_CHANGED = 'status.object-changed';
 /** An operator asked for a full re-read of the resources and a push to every router (POST /reload). */
 export const RELOAD_REQUESTED = 'reload.requested';
 
+/** Where an object was read from (standalone: file and line), so a problem with it can say so. */
+export interface ObjectSource {
+  file: string;
+  line: number;
+}
+
+/** The key of `sources`: kind, namespace ('' when cluster-scoped) and name. */
+export const sourceKey = (kind: string, namespace: string | undefined, name: string): string => `${kind}/${namespace ?? ''}/${name}`;
+
 export interface ResourcesChangedEvent {
   snapshot: ResourceSnapshot;
   /** Why: the kinds that changed since the last event (for logs and metrics). */
   changedKinds: string[];
+  /** Where each object came from, by sourceKey(), when the provider knows (files). */
+  sources?: ReadonlyMap<string, ObjectSource>;
 }
 
 export type StatusKind = ObjectStatus['kind'];
@@ -42,6 +53,8 @@ export type StatusObjectChangedEvent =
 export interface ConfigTranslatedEvent {
   config: RouterConfig;
   statuses: ObjectStatus[];
+  /** Objects left out of the config because the router would refuse what they translate to. */
+  rejected?: RejectedObject[];
 }
 
 export interface ConfigPublishedEvent {

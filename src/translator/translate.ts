@@ -15,6 +15,7 @@ import { httpRouteStatus, routeAccepted } from './httproute/route-status.js';
 import { translateRules } from './httproute/rules.js';
 import { compareStrings, objectKey, routeOrder } from './objects.js';
 import { ReferenceGrants } from './reference-grants.js';
+import { guardOutput } from './output-guard.js';
 import { TranslationMemo, type RouteOutcome } from './translation-memo.js';
 import { RouterConfigBuilder } from './router-config.js';
 import type { ObjectStatus, ResourceSnapshot, TranslationResult, TranslatorOptions } from './translator.types.js';
@@ -133,5 +134,7 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
   for (const pool of assembly.pools()) backends.use(pool);
   const config = memo.internPools(builder.build((bound) => assembly.virtualHosts(bound)));
   memo.commit();
-  return { config, statuses };
+  // What the router would refuse is left out here, blamed on the object that made it.
+  const guard = { route: (key: string) => memo.indexByKey(snapshot.httpRoutes).get(key), gateways, controllerName: options.controllerName, now };
+  return guardOutput({ config, statuses }, guard);
 }

@@ -15,6 +15,7 @@ import { freezeInTests } from '../contract/freeze.js';
 import { ConfigValidationError, parseRouterConfig, ValidationCache } from '../contract/validate-config.js';
 import { Coalescer } from '../pipeline/coalescer.js';
 import { CONFIG_TRANSLATED, RESOURCES_CHANGED, type ConfigTranslatedEvent, type ResourcesChangedEvent } from '../pipeline/pipeline.events.js';
+import { RejectionLog } from './rejection-log.js';
 import type { ObjectStatus, ResourceSnapshot, TranslationResult, TranslatorOptions } from './translator.types.js';
 import { sameStatuses } from './status-canon.js';
 import { TranslationMemo } from './translation-memo.js';
@@ -52,6 +53,7 @@ export class TranslationService implements OnModuleDestroy {
   private readonly validation = new ValidationCache();
   private latest: ConfigTranslatedEvent | undefined;
   private translations = 0;
+  private readonly rejections = new RejectionLog(this.log);
 
   constructor(
     @Inject(SETTINGS_TOKEN) settings: Settings,
@@ -74,6 +76,7 @@ export class TranslationService implements OnModuleDestroy {
   @OnPipelineEvent(RESOURCES_CHANGED)
   onResourcesChanged(event: ResourcesChangedEvent): void {
     this.snapshot = event.snapshot;
+    this.rejections.sources = event.sources;
     for (const kind of event.changedKinds) this.changedKinds.add(kind);
     this.coalescer.trigger();
   }
@@ -106,6 +109,7 @@ export class TranslationService implements OnModuleDestroy {
     this.translations++;
     let config: RouterConfig;
     let statuses: ObjectStatus[];
+    let rejected: TranslationResult['rejected'];
     try {
       // Conditions that change get this time; unchanged ones keep theirs (the translator itself reads no clock).
       const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -114,6 +118,7 @@ export class TranslationService implements OnModuleDestroy {
       const { version: _ignored, ...content } = result.config;
       config = parseRouterConfig(content, this.validation);
       statuses = freezeInTests(result.statuses);
+      rejected = result.rejected;
     } catch (err) {
       this.reconcileTotal.inc({ result: 'error' });
       stopTimer();
@@ -126,13 +131,14 @@ export class TranslationService implements OnModuleDestroy {
     }
     this.reconcileTotal.inc({ result: 'ok' });
     stopTimer();
+    this.rejections.report(rejected ?? []);
     if (config.version === this.lastVersion && this.lastStatuses && sameStatuses(this.lastStatuses, statuses)) {
       this.log.debug({ changedKinds: kinds }, 'resources changed; config and statuses unchanged');
       return;
     }
     this.lastVersion = config.version;
     this.lastStatuses = statuses;
-    this.latest = { config, statuses };
+    this.latest = { config, statuses, ...(rejected ? { rejected } : {}) };
     this.log.log({ version: config.version, listeners: config.listeners.length, pools: config.pools.length, changedKinds: kinds }, `config ${config.version} translated`);
     this.events.emit(CONFIG_TRANSLATED, this.latest);
   }

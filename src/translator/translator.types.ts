@@ -87,7 +87,18 @@ export interface ObjectStatus {
   status: Record<string, unknown>;
 }
 
+/** A source object whose contribution the router would refuse: left out of the config (see output-guard.ts). */
+export interface RejectedObject {
+  kind: 'HTTPRoute' | 'Gateway' | 'Service';
+  namespace: string;
+  name: string;
+  /** What in the router config, and what the router says about it. */
+  reason: string;
+}
+
 export interface TranslationResult {
   config: RouterConfig;
   statuses: ObjectStatus[];
+  /** Present only when some object was left out. */
+  rejected?: RejectedObject[];
 }

@@ -308,6 +308,22 @@ describe.skipIf(skipReason)('routing lifecycle on a real cluster', () => {
     expect(await statusOf('/orphan/x')).toBe(404);
   });
 
+  it('leaves out a route the router would refuse (33 retry codes: the CRD takes them, the router takes 32) and keeps applying the others', async () => {
+    const refused = route('many-codes', '/retried');
+    Object.assign(refused.spec.rules[0]!, { retry: { attempts: 2, codes: Array.from({ length: 33 }, (_, i) => 500 + i) } });
+    await createRoute(refused);
+    await createRoute(route('after-refused', '/after-refused'));
+
+    await waitFor('the later route is served by a Pod', () => servedByPod('/after-refused/x'), 60_000);
+    const accepted = await waitFor('many-codes Accepted=False', async () => {
+      const c = await routeCondition('many-codes', 'Accepted');
+      return c?.status === 'False' ? c : undefined;
+    }, 60_000);
+    expect(accepted.reason).toBe('UnsupportedValue');
+    expect(await statusOf('/retried/x')).toBe(404);
+    expect(await servedByPod('/base/z')).toBe(true);
+  });
+
   it('gives a restarted router the current config within the resync interval, without a Kubernetes change', async () => {
     const desired = (await (await fetch(`${controller.url}/config`)).json()) as { version: string };
     await waitFor('the router serves the current config', async () => router.router.current?.version === desired.version, 30_000);

@@ -17,7 +17,15 @@ import type { Settings } from '../../config/settings.schema.js';
 import { freezeInTests } from '../../contract/freeze.js';
 import { canonicalJson } from '../../contract/config-version.js';
 import { Coalescer } from '../../pipeline/coalescer.js';
-import { RELOAD_REQUESTED, RESOURCES_CHANGED, type ResourcesChangedEvent } from '../../pipeline/pipeline.events.js';
+import {
+  CONFIG_TRANSLATED,
+  RELOAD_REQUESTED,
+  RESOURCES_CHANGED,
+  sourceKey,
+  type ConfigTranslatedEvent,
+  type ObjectSource,
+  type ResourcesChangedEvent,
+} from '../../pipeline/pipeline.events.js';
 import type { ResourceSnapshot } from '../../translator/translator.types.js';
 import { buildSnapshot, FILE_EXTENSIONS, objectId, parseResourceFile, ResourceFileError, type LoadedObject } from './resource-files.js';
 
@@ -48,6 +56,9 @@ export class FileResourceProvider implements OnApplicationBootstrap, OnApplicati
   /** Last good objects per file (relative path). */
   private readonly good = new Map<string, LoadedObject[]>();
   private readonly problems = new Map<string, FileProblem[]>();
+  /** Objects that parse but that the translator left out (the router would refuse what they make). */
+  private objectProblems: FileProblem[] = [];
+  private sources = new Map<string, ObjectSource>();
   private lastSnapshotKey: string | undefined;
   private watcher: FSWatcher | undefined;
   private readonly coalescer = new Coalescer({ quietMs: WATCH_QUIET_MS, maxWaitMs: 1_000 }, () => this.load(), (err) => this.log.error({ err }, 'reading resources failed'));
@@ -74,9 +85,20 @@ export class FileResourceProvider implements OnApplicationBootstrap, OnApplicati
     this.coalescer.close();
   }
 
-  /** Problems of the files as they are now (each file keeps its last good objects meanwhile). */
+  /** Problems of the files as they are now (each file keeps its last good objects meanwhile), then of objects in them. */
   fileProblems(): FileProblem[] {
-    return [...this.problems.values()].flat();
+    return [...[...this.problems.values()].flat(), ...this.objectProblems];
+  }
+
+  /** The translator's rejections, placed at the object's file and line (its log line already said so). */
+  @OnPipelineEvent(CONFIG_TRANSLATED)
+  onConfigTranslated(event: ConfigTranslatedEvent): void {
+    this.objectProblems = (event.rejected ?? []).flatMap((r) => {
+      const source = this.sources.get(sourceKey(r.kind, r.namespace, r.name));
+      if (!source) return [];
+      const reason = `${r.kind} ${r.namespace}/${r.name} is left out of the config: ${r.reason}`;
+      return [{ file: source.file, line: source.line, column: 1, reason, message: `${source.file}:${source.line}:1: ${reason}` }];
+    });
   }
 
   @OnPipelineEvent(RELOAD_REQUESTED)
@@ -130,9 +152,22 @@ export class FileResourceProvider implements OnApplicationBootstrap, OnApplicati
     if (key === this.lastSnapshotKey) return;
     this.lastSnapshotKey = key;
     this.log.log(`${files.length} files: ${describe(snapshot)}`);
-    const event: ResourcesChangedEvent = { snapshot: freezeInTests(snapshot), changedKinds: [...changedKinds].filter(Boolean) };
+    this.sources = sourcesOf(this.good);
+    const event: ResourcesChangedEvent = { snapshot: freezeInTests(snapshot), changedKinds: [...changedKinds].filter(Boolean), sources: this.sources };
     this.events.emit(RESOURCES_CHANGED, event);
   }
+}
+
+/** Where each object was read, the first definition winning as in buildSnapshot(). */
+function sourcesOf(files: ReadonlyMap<string, LoadedObject[]>): Map<string, ObjectSource> {
+  const out = new Map<string, ObjectSource>();
+  for (const file of [...files.keys()].sort()) {
+    for (const { object, file: shown, line } of files.get(file)!) {
+      const key = sourceKey(object.kind ?? '', object.metadata.namespace, object.metadata.name);
+      if (!out.has(key)) out.set(key, { file: shown, line });
+    }
+  }
+  return out;
 }
 
 function describe(s: ResourceSnapshot): string {

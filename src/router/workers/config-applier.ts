@@ -3,7 +3,6 @@
  * traffic worker (WorkerPool). The admin API and the lifecycle code only ever see this interface.
  */
 import { applyConfigDelta, ConfigDeltaMismatchError } from '../../contract/config-delta.js';
-import { pieceHash } from '../../contract/config-version.js';
 import type { ConfigDelta, RouterConfig } from '../../contract/router-config.schema.js';
 import { parseConfigDelta } from '../../contract/validate-config.js';
 import type { EndpointHealth } from './engine-port.js';
@@ -108,21 +107,4 @@ export function parseDeltaOnLive(live: LiveConfig | undefined, body: unknown): R
 export function applyDeltaToCopy(copy: RouterConfig | undefined, delta: ConfigDelta): RouterConfig {
   if (!copy) throw new ConfigDeltaMismatchError('this worker has no config yet');
   return applyConfigDelta(copy, delta);
-}
-
-/**
- * Hashes a whole config's virtual hosts and pools in the background, a few hundred per event-loop
- * turn. A pushed config keeps the version its sender set, so nothing hashed its pieces yet, and the
- * first delta on top of it would otherwise hash thousands of them (~60-120 ms at 5,000) on its way live.
- */
-export function hashPiecesSoon(config: RouterConfig, perTurn = 250): void {
-  const pieces: object[] = [...config.pools];
-  for (const l of config.listeners) pieces.push(...l.virtualHosts);
-  let next = 0;
-  const step = (): void => {
-    const end = Math.min(pieces.length, next + perTurn);
-    for (; next < end; next++) pieceHash(pieces[next]);
-    if (next < pieces.length) setImmediate(step);
-  };
-  setImmediate(step);
 }

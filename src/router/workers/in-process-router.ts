@@ -16,7 +16,6 @@ import { RequestMetrics } from '../metrics/request-metrics.js';
 import {
   ConfigApplyError,
   describeError,
-  hashPiecesSoon,
   parseDeltaOnLive,
   rejectionStatus,
   SerialQueue,
@@ -84,11 +83,7 @@ export class InProcessRouter implements ConfigApplier {
   }
 
   apply(document: RouterConfig): Promise<ApplyResult> {
-    return this.queue.run(async () => {
-      const result = await this.put(() => withVersion(document));
-      if (result.changed) hashPiecesSoon(result.config);
-      return result;
-    });
+    return this.queue.run(() => this.put(() => withVersion(document)));
   }
 
   applyDelta(body: unknown): Promise<ApplyResult> {

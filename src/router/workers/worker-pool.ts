@@ -17,7 +17,6 @@ import { createProcessRegistry } from '../metrics/process-registry.js';
 import {
   ConfigApplyError,
   DELTA_MISMATCH,
-  hashPiecesSoon,
   parseDeltaOnLive,
   rejectionStatus,
   SerialQueue,
@@ -258,11 +257,7 @@ export class WorkerPool implements ConfigApplier {
   }
 
   apply(document: RouterConfig): Promise<ApplyResult> {
-    return this.queue.run(async () => {
-      const result = await this.applyNow(withVersion(document));
-      if (result.changed) hashPiecesSoon(result.config);
-      return result;
-    });
+    return this.queue.run(() => this.applyNow(withVersion(document)));
   }
 
   applyDelta(body: unknown): Promise<ApplyResult> {

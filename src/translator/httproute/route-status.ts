@@ -8,7 +8,8 @@ import type { HTTPRoute, ObjectStatus } from '../translator.types.js';
 import { normalizeParentRef, parentRefKey, type ParentResult } from './attachment.js';
 import type { TranslatedRoute } from './rules.js';
 
-const OWNED_TYPES = new Set(['Accepted', 'ResolvedRefs', 'PartiallyInvalid']);
+/** The HTTPRoute parent condition types this controller writes. */
+export const OWNED_TYPES: ReadonlySet<string> = new Set(['Accepted', 'ResolvedRefs', 'PartiallyInvalid']);
 
 /** Accepted for one parent, after rule validity: a route whose every rule is invalid is not accepted. */
 export function routeAccepted(parent: ParentResult, translated: TranslatedRoute): { ok: boolean; reason: string; message: string } {
