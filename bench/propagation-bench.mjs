@@ -7,13 +7,18 @@
 // first 404. Two kinds of new route: the bulk create (all routes, --concurrency writers at once: a
 // write storm) and, with all of them present, --adds more written one at a time (what one engineer's
 // `kubectl apply` sees; the issue's target is on these). Reports p50/p99/max, every non-2xx or error on the existing routes, and the controller's
-// and router's RSS and CPU seconds (/proc).
+// and router's RSS and CPU seconds (/proc). Then, with all routes present, a rolling update of a
+// --replicas Deployment behind one more route, under its own load (--roll-clients at --roll-rate):
+// errors, per new Pod the time from Ready to the first request it serves, per old Pod from its leaving
+// to the last request it serves (echo-basic answers with its Pod's name), serval's part of each from
+// the EndpointSlice watch event, and the controller's CPU per EndpointSlice change.
 //
 // Env BENCH_LOG_LEVEL (default warn), BENCH_CONTROLLER_NODE_ARGS / BENCH_ROUTER_NODE_ARGS (node options for
 // one of the two, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
 // BENCH_ROUTER_WORKERS (router --workers; default: the router's default, one per CPU).
 // Flags (or env BENCH_<NAME>): --routes 5000 --namespaces 50 --existing 10 --clients 4
 //   --rate 100 (requests/s per client) --concurrency 8 (routes written in parallel) --adds 500 --changes 500 --deletes 500 --json <file>
+//   --replicas 10 --roll-clients 8 --roll-rate 100
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,10 +29,10 @@ import { treeUsage } from './k8s-proc-stats.mjs';
 
 const { values: flags } = parseArgs({
   options: Object.fromEntries(
-    ['routes', 'namespaces', 'existing', 'clients', 'rate', 'concurrency', 'adds', 'changes', 'deletes', 'json'].map((n) => [n, { type: 'string' }]),
+    ['routes', 'namespaces', 'existing', 'clients', 'rate', 'concurrency', 'adds', 'changes', 'deletes', 'json', 'replicas', 'roll-clients', 'roll-rate'].map((n) => [n, { type: 'string' }]),
   ),
 });
-const opt = (name, def) => Number(flags[name] ?? process.env[`BENCH_${name.toUpperCase()}`] ?? def);
+const opt = (name, def) => Number(flags[name] ?? process.env[`BENCH_${name.toUpperCase().replace('-', '_')}`] ?? def);
 const ROUTES = opt('routes', 5000);
 const NAMESPACES = opt('namespaces', 50);
 const EXISTING = opt('existing', 10);
@@ -41,6 +46,10 @@ const ADDS = opt('adds', 500);
 const CHANGES = Math.min(opt('changes', 500), ROUTES);
 const DELETES = Math.min(opt('deletes', 500), ROUTES);
 const JSON_OUT = flags.json ?? process.env.BENCH_JSON;
+const REPLICAS = opt('replicas', 10);
+const ROLL_CLIENTS = opt('roll-clients', 8);
+const ROLL_RATE = opt('roll-rate', 100);
+const ROLL_HOST = `rollout.bench.test`;
 const ROUTE_TIMEOUT_MS = 30_000;
 
 const GROUP = 'gateway.networking.k8s.io';
@@ -75,20 +84,24 @@ function backendObjects() {
         template: {
           metadata: { labels },
           spec: {
-            containers: [{
-              name: 'echo',
-              image: 'registry.k8s.io/gateway-api/echo-basic:v1.5.1', // the test kubelet runs echo-basic whatever the image
-              ports: [{ containerPort: 3000 }],
-              env: [
-                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              ],
-            }],
+            containers: [echoContainer()],
           },
         },
       },
     },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: BACKEND_NS }, spec: { selector: labels, ports: [{ port: 8080, targetPort: 3000 }] } },
+    // The rolling update's backend: the same echo Pods, REPLICAS of them, behind Service `roll`.
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'roll', namespace: BACKEND_NS },
+      spec: {
+        replicas: REPLICAS,
+        selector: { matchLabels: { app: 'roll' } },
+        template: { metadata: { labels: { app: 'roll' } }, spec: { containers: [echoContainer()] } },
+      },
+    },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'roll', namespace: BACKEND_NS }, spec: { selector: { app: 'roll' }, ports: [{ port: 8080, targetPort: 3000 }] } },
     {
       apiVersion: `${GROUP}/v1`,
       kind: 'Gateway',
@@ -105,7 +118,19 @@ function backendObjects() {
   ];
 }
 
-function httpRoute(namespace, name, host, path = '/') {
+function echoContainer() {
+  return {
+    name: 'echo',
+    image: 'registry.k8s.io/gateway-api/echo-basic:v1.5.1', // the test kubelet runs echo-basic whatever the image
+    ports: [{ containerPort: 3000 }],
+    env: [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ],
+  };
+}
+
+function httpRoute(namespace, name, host, path = '/', service = 'echo') {
   return {
     apiVersion: `${GROUP}/v1`,
     kind: 'HTTPRoute',
@@ -115,7 +140,7 @@ function httpRoute(namespace, name, host, path = '/') {
       hostnames: [host],
       rules: [{
         matches: [{ path: { type: 'PathPrefix', value: path } }],
-        backendRefs: [{ name: 'echo', namespace: BACKEND_NS, port: 8080 }],
+        backendRefs: [{ name: service, namespace: BACKEND_NS, port: 8080 }],
       }],
     },
   };
@@ -246,6 +271,7 @@ async function main() {
     for (let i = 0; i < EXISTING; i++) {
       await objects.create(httpRoute(BACKEND_NS, `existing-${i}`, `existing-${i}.${DOMAIN}`));
     }
+    await objects.create(httpRoute(BACKEND_NS, 'rollout', ROLL_HOST, '/', 'roll'));
     for (let i = 0; i < EXISTING; i++) {
       const waited = await pollUntil(probe, `existing-${i}.${DOMAIN}`, '/', (s) => s === 200, performance.now());
       if (waited === undefined) throw new Error(`existing route ${i} never answered 200 (are the echo Pods ready?)`);
@@ -314,6 +340,11 @@ async function main() {
     }
     watch.abort();
     log(`added ${ADDS} routes one at a time with ${ROUTES} present`);
+
+    // --- rolling update of the `roll` Deployment, with all routes present ---------------------------
+    load.state.phase = 'rollout';
+    const rollout = await rollingUpdate(k8s, cluster.kubeConfig, gateway, stack.controller.pid);
+    log(`rolled out ${REPLICAS} Pods: ${rollout.requests} requests, ${rollout.failures} failed`);
 
     // --- change: move the route to another path -----------------------------------------------
     load.state.phase = 'change';
@@ -392,6 +423,7 @@ async function main() {
         ...phases(created),
       },
       add: { ...percentiles(added.map((c) => c.latency)), timeouts: addTimeouts.length, ...phases(added) },
+      rollout,
       change: { ...percentiles(changed), timeouts: changeTimeouts.length, staleOldPath: staleAfterChange },
       delete: { ...percentiles(deleted), timeouts: deleteTimeouts.length },
       existingRoutes: { requests: load.state.requests, failures: load.state.failures, byPhase: load.state.byPhase, samples: load.state.samples },
@@ -429,6 +461,146 @@ async function main() {
 /** The k-th changed route: spread evenly over all routes. */
 function changedRoute(k) {
   return Math.floor((k * ROUTES) / CHANGES);
+}
+
+/** Like makeClient, but resolves with { status, pod } (echo-basic names its Pod in its JSON answer). */
+function makePodClient(address) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  return (host) =>
+    new Promise((resolve) => {
+      const req = http.request({ host: address, port: 80, path: '/', agent, headers: { host } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => {
+          let pod;
+          try {
+            pod = JSON.parse(body).pod;
+          } catch {
+            // not echo-basic's answer
+          }
+          resolve({ status: res.statusCode, pod });
+        });
+        res.on('error', (err) => resolve({ status: `error: ${err.code ?? err.message}` }));
+      });
+      req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => resolve({ status: `error: ${err.code ?? err.message}` }));
+      req.end();
+    });
+}
+
+/**
+ * The rolling update: watches of our own on the Deployment's Pods (Ready, deletion) and its
+ * EndpointSlices (an endpoint ready, an endpoint gone: where serval's part starts), a load on its route
+ * that notes which Pod served each request, a new pod template, then the wait for every old Pod to go.
+ */
+async function rollingUpdate(k8s, kubeConfig, gateway, controllerPid) {
+  const apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
+  const get = makeClient(gateway);
+  await waitForValue(`${REPLICAS} roll Pods ready and routed`, async () => {
+    const d = await apps.readNamespacedDeployment({ name: 'roll', namespace: BACKEND_NS });
+    return d.status?.readyReplicas === REPLICAS && (await get(ROLL_HOST, '/')) === 200;
+  }, 300_000);
+
+  const podReady = new Map();
+  const podLeaving = new Map();
+  const endpointReady = new Map();
+  const endpointGone = new Map();
+  const slices = new Map();
+  let sliceEvents = 0;
+  const watches = [
+    await new k8s.Watch(kubeConfig).watch(`/api/v1/namespaces/${BACKEND_NS}/pods`, { labelSelector: 'app=roll' }, (type, pod) => {
+      const now = performance.now();
+      const name = pod.metadata.name;
+      if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !podReady.has(name)) podReady.set(name, now);
+      if ((pod.metadata.deletionTimestamp || type === 'DELETED') && !podLeaving.has(name)) podLeaving.set(name, now);
+    }, () => {}),
+    await new k8s.Watch(kubeConfig).watch(`/apis/discovery.k8s.io/v1/namespaces/${BACKEND_NS}/endpointslices`, { labelSelector: 'kubernetes.io/service-name=roll' }, (type, slice) => {
+      const now = performance.now();
+      sliceEvents++;
+      const ready = new Map();
+      if (type !== 'DELETED') for (const ep of slice.endpoints ?? []) if (ep.targetRef?.name) ready.set(ep.targetRef.name, ep.conditions?.ready !== false);
+      const before = slices.get(slice.metadata.name) ?? new Map();
+      slices.set(slice.metadata.name, ready);
+      for (const [name, r] of ready) if (r && !endpointReady.has(name)) endpointReady.set(name, now);
+      for (const [name, r] of before) if (r && !ready.get(name) && !endpointGone.has(name)) endpointGone.set(name, now);
+    }, () => {}),
+  ];
+  await sleep(1000); // the watches' initial lists are in
+  const oldPods = new Set([...slices.values()].flatMap((m) => [...m.keys()]));
+
+  // The load on the rollout route: which Pod served each request, and when it was sent.
+  const served = new Map();
+  const state = { requests: 0, failures: 0, samples: [], running: true };
+  const loops = Array.from({ length: ROLL_CLIENTS }, async () => {
+    const ask = makePodClient(gateway);
+    const interval = 1000 / ROLL_RATE;
+    let next = performance.now();
+    while (state.running) {
+      next += interval;
+      const wait = next - performance.now();
+      if (wait > 0) await sleep(wait);
+      const sent = performance.now();
+      const { status, pod } = await ask(ROLL_HOST);
+      state.requests++;
+      if (typeof status !== 'number' || status < 200 || status > 299 || !pod) {
+        state.failures++;
+        if (state.samples.length < 20) state.samples.push({ status, pod });
+        continue;
+      }
+      const s = served.get(pod);
+      if (!s) served.set(pod, { first: sent, last: sent, sends: [sent] });
+      else {
+        s.last = Math.max(s.last, sent);
+        s.sends.push(sent);
+      }
+    }
+  });
+  await sleep(1000);
+  const cpuBefore = treeUsage(controllerPid).cpuSeconds;
+  const eventsBefore = sliceEvents;
+  const start = performance.now();
+  // A new pod template: the Deployment replaces every Pod (25% surge, 25% unavailable by default).
+  const d = await apps.readNamespacedDeployment({ name: 'roll', namespace: BACKEND_NS });
+  d.spec.template.metadata.annotations = { ...d.spec.template.metadata.annotations, 'bench.serval.dev/rollout': String(Date.now()) };
+  await apps.replaceNamespacedDeployment({ name: 'roll', namespace: BACKEND_NS, body: d });
+  await waitForValue('the rollout to finish', async () => {
+    const now = await apps.readNamespacedDeployment({ name: 'roll', namespace: BACKEND_NS });
+    const st = now.status ?? {};
+    const done = st.observedGeneration >= now.metadata.generation && st.updatedReplicas === REPLICAS && st.readyReplicas === REPLICAS && st.replicas === REPLICAS;
+    return done && [...oldPods].every((p) => endpointGone.has(p));
+  }, 300_000);
+  const seconds = (performance.now() - start) / 1000;
+  await sleep(2000); // requests in flight to the last old Pods finish
+  const cpuSeconds = treeUsage(controllerPid).cpuSeconds - cpuBefore;
+  const changes = sliceEvents - eventsBefore;
+  state.running = false;
+  await Promise.all(loops);
+  for (const w of watches) w.abort();
+
+  const newPods = [...endpointReady.keys()].filter((p) => !oldPods.has(p));
+  const firstOf = (p) => served.get(p)?.first;
+  const lastOf = (p) => served.get(p)?.last;
+  const gone = [...oldPods].filter((p) => endpointGone.has(p) && served.has(p));
+  return {
+    replicas: REPLICAS,
+    seconds,
+    rate: ROLL_CLIENTS * ROLL_RATE,
+    perPodGapMs: (1000 * REPLICAS) / (ROLL_CLIENTS * ROLL_RATE),
+    requests: state.requests,
+    failures: state.failures,
+    samples: state.samples,
+    readyToFirst: percentiles(newPods.filter((p) => firstOf(p) !== undefined && podReady.has(p)).map((p) => firstOf(p) - podReady.get(p))),
+    endpointToFirst: percentiles(newPods.filter((p) => firstOf(p) !== undefined).map((p) => firstOf(p) - endpointReady.get(p))),
+    neverServed: newPods.filter((p) => firstOf(p) === undefined).length,
+    // Negative: the Pod's last request was sent before the event.
+    leaveToLast: percentiles(gone.filter((p) => podLeaving.has(p)).map((p) => lastOf(p) - podLeaving.get(p))),
+    removedToLast: percentiles(gone.map((p) => lastOf(p) - endpointGone.get(p))),
+    lateRequests: gone.reduce((n, p) => n + served.get(p).sends.filter((t) => t > endpointGone.get(p) + 20).length, 0),
+    sliceEvents: changes,
+    controllerCpuSeconds: cpuSeconds,
+    cpuMsPerChange: (cpuSeconds * 1000) / (changes || 1),
+  };
 }
 
 async function waitForValue(what, check, timeoutMs = 120_000) {
@@ -482,12 +654,17 @@ function report(r) {
     `    from the API server's watch event to the first 200 (serval's part): ${fmt(r.create.afterAnnounce)}`,
     `  changed route -> 200:     ${fmt(r.change)} (${r.change.count} routes, ${r.change.timeouts} timed out, ${r.change.staleOldPath} still served the old path)`,
     `  deleted route -> 404:     ${fmt(r.delete)} (${r.delete.count} routes, ${r.delete.timeouts} timed out)`,
+    `  rolling update of ${r.rollout.replicas} Pods behind one route with ${r.routes} present (${r.rollout.seconds.toFixed(1)}s; its load ${r.rollout.rate} req/s, one request per Pod every ~${r.rollout.perPodGapMs.toFixed(1)} ms):`,
+    `    ${r.rollout.requests} requests, ${r.rollout.failures} non-2xx or errors` + (r.rollout.samples.length ? ` e.g. ${JSON.stringify(r.rollout.samples.slice(0, 3))}` : ''),
+    `    new Pod Ready -> its first request: ${fmt(r.rollout.readyToFirst)}; from its EndpointSlice event (serval's part): ${fmt(r.rollout.endpointToFirst)} (${r.rollout.readyToFirst.count} Pods, ${r.rollout.neverServed} never served)`,
+    `    old Pod leaving (deletion) -> its last request: ${fmt(r.rollout.leaveToLast)}; from its endpoint's removal (serval's part): ${fmt(r.rollout.removedToLast)} (${r.rollout.removedToLast.count} Pods; requests sent to a Pod > 20 ms after its removal: ${r.rollout.lateRequests})`,
+    `    controller CPU: ${(r.rollout.controllerCpuSeconds * 1000).toFixed(0)} ms for ${r.rollout.sliceEvents} EndpointSlice changes (${r.rollout.cpuMsPerChange.toFixed(1)} ms each, whatever else it did meanwhile included)`,
     `  existing routes under load: ${r.existingRoutes.requests} requests, ${r.existingRoutes.failures} non-2xx or errors` +
       (r.existingRoutes.samples.length ? ` e.g. ${JSON.stringify(r.existingRoutes.samples.slice(0, 3))}` : ''),
     `  controller: RSS ${mb(r.controller.rssMB * 1048576)} with ${r.routes} routes (peak ${mb(r.controller.peakRssMB * 1048576)}; V8 heap at the end ${mb(r.controller.heapUsedMB * 1048576)} used of ${mb(r.controller.heapTotalMB * 1048576)}), CPU ${r.controller.cpuSeconds.toFixed(1)} s`,
     `  controller reconciles: ${r.reconciles.count} (mean ${ms(r.reconciles.meanMs)} each); router config swaps: ${r.routerConfigSwaps}`,
     `  router (all workers): RSS ${mb(r.router.rssMB * 1048576)} (peak ${mb(r.router.peakRssMB * 1048576)}), CPU ${r.router.cpuSeconds.toFixed(1)} s`,
-    `targets: p99 < 50 ms per new route with ${r.routes} present ${verdict(r.add.p99 < 50 && r.add.timeouts === 0 && r.create.timeouts === 0)}; zero errors on existing routes ${verdict(r.existingRoutes.failures === 0)}; controller RSS < 250 MB ${verdict(r.controller.peakRssMB < 250)}`,
+    `targets: p99 < 50 ms per new route with ${r.routes} present ${verdict(r.add.p99 < 50 && r.add.timeouts === 0 && r.create.timeouts === 0)}; zero errors on existing routes ${verdict(r.existingRoutes.failures === 0)}; controller RSS < 250 MB ${verdict(r.controller.peakRssMB < 250)}; rollout: 0 errors ${verdict(r.rollout.failures === 0)}, serval's part p99 < 20 ms ${verdict(r.rollout.endpointToFirst.p99 < 20 && r.rollout.removedToLast.p99 < 20)}`,
   ];
   console.log(lines.join('\n'));
 }

@@ -57,6 +57,7 @@ export class RouteAssembly {
 
   private readonly bindings = new Map<number, Binding>();
   private readonly poolRefs = new Map<string, number>();
+  private poolChanges = new Set<string>();
 
   /** Takes `removed` out and puts `added` in (the outcomes that changed since the last call). */
   change(added: readonly Placed[], removed: readonly Placed[]): void {
@@ -75,9 +76,16 @@ export class RouteAssembly {
     return binding.list as VirtualHostConfig[]; // every slot was rebuilt by change()
   }
 
-  /** Pools used by at least one placed route. */
-  pools(): string[] {
-    return [...this.poolRefs.keys()];
+  /** Whether a placed route uses the pool. */
+  uses(pool: string): boolean {
+    return this.poolRefs.has(pool);
+  }
+
+  /** Pools that came into or went out of use since the last call (the pools only need those rebuilt). */
+  takePoolChanges(): Set<string> {
+    const changes = this.poolChanges;
+    this.poolChanges = new Set();
+    return changes;
   }
 
   private add(placed: Placed, dirty: Set<Slot>): void {
@@ -95,7 +103,13 @@ export class RouteAssembly {
       slot.members.splice(lowerBound(slot.members, member, (a, b) => compareRouteOrder(a.placed.order, b.placed.order)), 0, member);
       dirty.add(slot);
     }
-    if (placed.targets.length > 0) for (const pool of placed.translated.pools) this.poolRefs.set(pool, (this.poolRefs.get(pool) ?? 0) + 1);
+    if (placed.targets.length > 0) {
+      for (const pool of placed.translated.pools) {
+        const refs = this.poolRefs.get(pool) ?? 0;
+        if (refs === 0) this.poolChanges.add(pool);
+        this.poolRefs.set(pool, refs + 1);
+      }
+    }
   }
 
   private remove(placed: Placed, dirty: Set<Slot>): void {
@@ -110,7 +124,10 @@ export class RouteAssembly {
       for (const pool of placed.translated.pools) {
         const refs = (this.poolRefs.get(pool) ?? 0) - 1;
         if (refs > 0) this.poolRefs.set(pool, refs);
-        else this.poolRefs.delete(pool);
+        else {
+          this.poolRefs.delete(pool);
+          this.poolChanges.add(pool);
+        }
       }
     }
   }

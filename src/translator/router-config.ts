@@ -4,8 +4,7 @@
  * listener selected by SNI. Listener isolation: a hostname is served only by the most specific listener
  * whose hostname covers it, so a request never reaches routes of a less specific listener.
  */
-import type { CertificateConfig, ListenerConfig, RouterConfig, VirtualHostConfig } from '../contract/router-config.schema.js';
-import type { BackendResolver } from './backends/backends.js';
+import type { CertificateConfig, ListenerConfig, PoolConfig, RouterConfig, VirtualHostConfig } from '../contract/router-config.schema.js';
 import type { GatewayState } from './gateway/gateway.js';
 import { isProgrammable, type ListenerState } from './gateway/listeners.js';
 import { covers, specificity } from './hostnames.js';
@@ -28,8 +27,6 @@ export class RouterConfigBuilder {
   private readonly boundIndex = new Map<Bound, number>();
   /** Router bindings each Gateway listener was placed on. */
   private readonly placements = new Map<ListenerState, Bound[]>();
-
-  constructor(private readonly backends: BackendResolver) {}
 
   /**
    * Registers the listeners of Gateways that get config, in Gateway order. When Gateways share an
@@ -107,7 +104,7 @@ export class RouterConfigBuilder {
   }
 
   /** The config: each binding's listener with `virtualHostsOf(its index)`, and the pools in use. */
-  build(virtualHostsOf: (bound: number) => VirtualHostConfig[]): RouterConfig {
+  build(virtualHostsOf: (bound: number) => VirtualHostConfig[], pools: PoolConfig[]): RouterConfig {
     const listeners: ListenerConfig[] = [...this.bound.values()]
       .filter((b) => b.listeners.length > 0)
       .sort((a, b) => compareStrings(a.address, b.address) || a.port - b.port)
@@ -119,6 +116,6 @@ export class RouterConfigBuilder {
         ...(b.protocol === 'HTTPS' ? { tls: { certificates: this.certificates(b) } } : {}),
         virtualHosts: virtualHostsOf(this.boundIndex.get(b)!),
       }));
-    return { listeners, pools: this.backends.usedPools() };
+    return { listeners, pools };
   }
 }

@@ -36,10 +36,11 @@ function parentsSignature(parents: readonly ParentResult[]): string {
 }
 
 /**
- * What routes read from the evaluated Gateways and namespaces, as one string: when it is unchanged,
- * each unchanged route attaches and places exactly as before (see TranslationMemo.contextEpoch).
+ * What routes read from the evaluated Gateways, as one string: when it is unchanged, each unchanged
+ * route attaches and places exactly as before (see TranslationMemo.contextEpoch). Namespaces, Services
+ * and ReferenceGrants are not part of it: the memo marks stale only the routes that read a changed one.
  */
-function routingContext(gateways: readonly GatewayState[], snapshot: ResourceSnapshot, memo: TranslationMemo): string {
+function routingContext(gateways: readonly GatewayState[]): string {
   const projection = gateways.map((g) => ({
     key: g.key,
     accepted: g.accepted.ok,
@@ -55,9 +56,12 @@ function routingContext(gateways: readonly GatewayState[], snapshot: ResourceSna
       programmable: isProgrammable(l),
     })),
   }));
-  // Namespace labels (allowedRoutes selectors) and the backends rules resolve against: the provider
-  // keeps each kind's list the same array until one of its objects changes.
-  return `${memo.identity(snapshot.namespaces)}/${memo.identity(snapshot.services)}/${memo.identity(snapshot.referenceGrants)}/${JSON.stringify(projection)}`;
+  return JSON.stringify(projection);
+}
+
+/** Whether a listener selects route namespaces by label (then namespace labels matter to routes). */
+function selectsNamespaces(gateways: readonly GatewayState[]): boolean {
+  return gateways.some((g) => g.listeners.some((l) => l.spec?.allowedRoutes?.namespaces?.from === 'Selector'));
 }
 
 /**
@@ -68,15 +72,13 @@ function routingContext(gateways: readonly GatewayState[], snapshot: ResourceSna
 export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions, memo: TranslationMemo = new TranslationMemo()): TranslationResult {
   memo.begin();
   const now = options.now ?? EPOCH;
-  // Rules resolve backendRefs against Services and ReferenceGrants; the provider keeps each kind's list
-  // the same array until an object of that kind changes.
-  const backendInputs = [snapshot.services, snapshot.referenceGrants];
+  // Services, namespaces (and grants, slices) by key, edited by what changed; routes that read a changed
+  // one are marked stale.
+  const { services, namespaces } = memo.inputs(snapshot);
   // Sorted and indexed per list: the provider hands in the same list until an object of its kind changes.
   const grants = new ReferenceGrants(memo.sortedByKey(snapshot.referenceGrants));
   const secrets = memo.indexByKey(snapshot.secrets);
-  const services = memo.indexByKey(snapshot.services);
-  const namespaces = memo.indexByKey(snapshot.namespaces);
-  const backends = new BackendResolver(services, memo.sortedByKey(snapshot.endpointSlices), grants);
+  const backends = new BackendResolver(services, grants);
   // The route statuses join these at the end.
   const classAndGatewayStatuses: ObjectStatus[] = [];
 
@@ -94,20 +96,21 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
     if (cls) gateways.push(evaluateGateway(gw, objectKey(gw), cls, secrets, grants));
   }
   assignAddresses(gateways, options, snapshot.services);
-  const builder = new RouterConfigBuilder(backends);
+  const builder = new RouterConfigBuilder();
   builder.addGateways(gateways);
   for (const g of gateways) reviewGatewayAcceptance(g);
   const gatewaysByKey = new Map(gateways.map((g) => [g.key, g]));
   const listeners = gateways.flatMap((g) => g.listeners);
   const listenerIndex = new Map(listeners.map((l, i) => [l, i]));
-  const epoch = memo.contextEpoch(routingContext(gateways, snapshot, memo));
+  const epoch = memo.contextEpoch(routingContext(gateways));
+  memo.namespacesRead(selectsNamespaces(gateways));
 
   // Each HTTPRoute on its own (any order); the assembly places their routes oldest first, the
   // tie-break between equally specific matches.
   const { outcomes, attached, added, removed } = memo.outcomesOf(snapshot.httpRoutes, epoch, listeners.length, (route) => {
     const key = objectKey(route);
     const parents = attachRoute(route, gatewaysByKey, namespaces);
-    const rules = memo.rulesOf(key, route, backendInputs, () => translateRules(route, backends));
+    const rules = memo.rulesOf(key, route, () => backends.reading(() => translateRules(route, backends)));
     const translated = rules.translated;
     const accepted = parents.filter((parent) => routeAccepted(parent, translated).ok).flatMap((parent) => parent.attachments);
     const targets = builder.targetsOf(accepted);
@@ -131,8 +134,7 @@ export function translate(snapshot: ResourceSnapshot, options: TranslatorOptions
   let at = 0;
   for (const s of classAndGatewayStatuses) statuses[at++] = s;
   for (const outcome of inRouteOrder) if (outcome.status) statuses[at++] = outcome.status;
-  for (const pool of assembly.pools()) backends.use(pool);
-  const config = memo.internPools(builder.build((bound) => assembly.virtualHosts(bound)));
+  const config = builder.build((bound) => assembly.virtualHosts(bound), memo.poolsOf(assembly, services));
   memo.commit();
   // What the router would refuse is left out here, blamed on the object that made it.
   const guard = { route: (key: string) => memo.indexByKey(snapshot.httpRoutes).get(key), gateways, controllerName: options.controllerName, now };

@@ -2,25 +2,41 @@
  * What one translation can reuse from the previous one, so a change to one HTTPRoute among thousands
  * costs about that route. The translation stays a pure function of its inputs: everything reused here
  * is looked up by the inputs it was computed from (object identity, uid+generation for a route's spec,
- * or the serialized routing context), and the output equals a fresh translation's, except that
- * unchanged pieces of the router config are the previous config's very objects (which lets hashing,
- * validation, diffing and the router's compiler skip them): virtual hosts come from a RouteAssembly
- * kept for the routing context, which rebuilds only the hosts whose routes changed.
+ * the serialized routing context, or the Services, grants and namespaces a route read, whose changes
+ * mark it stale), and the output equals a fresh translation's, except that unchanged pieces of the
+ * router config are the previous config's very objects (which lets hashing, validation, diffing and the
+ * router's compiler skip them): virtual hosts come from a RouteAssembly kept for the routing context,
+ * which rebuilds only the hosts whose routes changed, and pools from a PoolCache, which rebuilds only
+ * the pools of Services whose object or EndpointSlices changed.
  */
-import type { PoolConfig, RouterConfig } from '../contract/router-config.schema.js';
-import { pieceHash } from '../contract/config-version.js';
+import type { PoolConfig } from '../contract/router-config.schema.js';
+import { grantRead, serviceRead } from './backends/backends.js';
+import { PoolCache } from './backends/pools.js';
 import type { TranslatedRoute } from './httproute/rules.js';
+import { KindTracker } from './input-changes.js';
 import { RouteAssembly, type Placed } from './route-assembly.js';
-import { changedStretch, lowerBound, sameItems } from '../contract/config-delta.js';
-import { byKey, compareRouteOrder, indexByKey, listChanges, objectKey, sorted } from './objects.js';
-import type { KubeObject, ObjectStatus } from './translator.types.js';
+import { changedStretch, lowerBound } from '../contract/config-delta.js';
+import { byKey, compareRouteOrder, indexByKey, listChanges, namespaceOf, objectKey, sorted } from './objects.js';
+import type { KubeObject, ObjectStatus, ResourceSnapshot } from './translator.types.js';
 
 interface RulesEntry {
   spec: unknown;
-  backendInputs: readonly unknown[];
   translated: TranslatedRoute;
+  /** What the route's translation read besides the route (serviceRead, grantRead, namespaceRead). */
+  reads: readonly string[];
+  /** Something it read changed: the route's rules and outcome are computed again. */
+  stale: boolean;
   /** The translation that last used it (entries of deleted routes are dropped). */
   seen: number;
+}
+
+/** A route's attachment reads its namespace's labels (allowedRoutes selectors). */
+const namespaceRead = (namespace: string): string => `ns:${namespace}`;
+
+/** The Services and namespaces as of this translation, by key (valid until the next one). */
+export interface TrackedInputs {
+  services: ReadonlyMap<string, KubeObject>;
+  namespaces: ReadonlyMap<string, KubeObject>;
 }
 
 interface StatusEntry {
@@ -53,17 +69,30 @@ export class TranslationMemo {
   private readonly rules = new Map<string, RulesEntry>();
   private readonly statuses = new WeakMap<KubeObject, StatusEntry>();
   private readonly outcomes = new WeakMap<KubeObject, RouteOutcome>();
-  private readonly ids = new WeakMap<object, number>();
   /** Lists sorted by key and indexes by key, per list the provider handed in (kept while the kind is unchanged). */
   private readonly sortedLists = new WeakMap<readonly KubeObject[], readonly KubeObject[]>();
   private readonly indexes = new WeakMap<readonly KubeObject[], ReadonlyMap<string, KubeObject>>();
-  private nextId = 0;
   private context = '';
   private epoch = 0;
   private assembly = new RouteAssembly();
   /** The assembly was made for a new context and holds no outcomes yet. */
   private assemblyEmpty = true;
-  private pools = new Map<string, PoolConfig>();
+  /** Inputs other than routes, kept by key and edited by what changed in their lists. */
+  private readonly services = new KindTracker();
+  private readonly namespaces = new KindTracker();
+  private readonly grants = new KindTracker();
+  private readonly slices = new KindTracker();
+  private readonly pools = new PoolCache();
+  /** Services whose object or slices changed since the last pools were built. */
+  private dirtyServices = new Set<string>();
+  /** Namespaces changed in this translation (their routes are stale if a listener selects namespaces). */
+  private changedNamespaces: string[] = [];
+  /** Rules entries by what they read: a change to that input marks them stale. */
+  private readonly readers = new Map<string, Set<RulesEntry>>();
+  /** Entries marked stale in this translation (their routes' outcomes are looked for and redone). */
+  private staleCount = 0;
+  /** The assembly whose pool changes were last taken (another one: every pool is checked). */
+  private poolsAssembly: RouteAssembly | undefined;
   /** The last translation's outcomes in route order. */
   private ordered: RouteOutcome[] = [];
   /** The last outcomesOf(): its routes, their outcomes (same order), the attachedRoutes per listener, the epoch. */
@@ -77,6 +106,51 @@ export class TranslationMemo {
   /** Starts a translation. */
   begin(): void {
     this.translation++;
+    this.staleCount = 0;
+  }
+
+  /**
+   * Takes the snapshot's Services, ReferenceGrants, EndpointSlices and Namespaces: only the objects
+   * that changed are looked at, and the rules of routes that read one of them are marked stale
+   * (Services by key, grants by the pair of namespaces they join). Call namespacesRead() once the
+   * Gateways are known.
+   */
+  inputs(snapshot: ResourceSnapshot): TrackedInputs {
+    for (const { key } of this.services.update(snapshot.services)) {
+      this.invalidate(serviceRead(key));
+      this.dirtyServices.add(key);
+    }
+    for (const { before, after } of this.grants.update(snapshot.referenceGrants)) {
+      // What the grant allowed before and allows now: routes in its from-namespaces referring into its own.
+      for (const grant of [before, after]) {
+        if (!grant) continue;
+        for (const from of grant.spec?.from ?? []) if (typeof from?.namespace === 'string') this.invalidate(grantRead(from.namespace, namespaceOf(grant)));
+      }
+    }
+    this.pools.slicesChanged(this.slices.update(snapshot.endpointSlices), this.dirtyServices);
+    this.changedNamespaces = this.namespaces.update(snapshot.namespaces).map((c) => c.key);
+    return { services: this.services.index, namespaces: this.namespaces.index };
+  }
+
+  /** Namespace labels matter to routes only where a listener selects namespaces by label. */
+  namespacesRead(selectorsInUse: boolean): void {
+    if (selectorsInUse) for (const name of this.changedNamespaces) this.invalidate(namespaceRead(name));
+  }
+
+  private invalidate(read: string): void {
+    for (const entry of this.readers.get(read) ?? []) {
+      if (entry.stale) continue;
+      entry.stale = true;
+      this.staleCount++;
+    }
+  }
+
+  private forgetReads(entry: RulesEntry): void {
+    for (const read of entry.reads) {
+      const entries = this.readers.get(read);
+      entries?.delete(entry);
+      if (entries?.size === 0) this.readers.delete(read);
+    }
   }
 
   /** `objects` sorted by namespace/name; sorted again only when the provider hands in another list. */
@@ -91,13 +165,6 @@ export class TranslationMemo {
     let out = this.indexes.get(objects);
     if (out === undefined) this.indexes.set(objects, (out = indexByKey(objects)));
     return out as ReadonlyMap<string, T>;
-  }
-
-  /** A number that stands for one object (a list the provider keeps while its kind is unchanged). */
-  identity(object: object): number {
-    let id = this.ids.get(object);
-    if (id === undefined) this.ids.set(object, (id = ++this.nextId));
-    return id;
   }
 
   /**
@@ -117,7 +184,7 @@ export class TranslationMemo {
   /** What the route contributed last time, if neither it nor the context changed since. */
   outcomeOf(route: KubeObject, epoch: number): RouteOutcome | undefined {
     const outcome = this.outcomes.get(route);
-    if (outcome?.epoch !== epoch) return undefined;
+    if (outcome?.epoch !== epoch || outcome.rules.stale) return undefined;
     outcome.rules.seen = this.translation;
     return outcome;
   }
@@ -168,6 +235,20 @@ export class TranslationMemo {
       // Routes outside the stretch are where they were; of those in it, the keys no longer there are gone.
       const kept = new Set(routes.slice(start, endAfter).map(objectKey));
       this.goneKeys = this.routesGiven.slice(start, endBefore).map(objectKey).filter((key) => !kept.has(key));
+      // Unchanged routes that read a changed Service, grant or namespace: a walk over pointers, and
+      // only when there are some (none for an EndpointSlice change).
+      if (this.staleCount > 0) {
+        for (let r = 0; r < outcomes.length; r++) {
+          const old = outcomes[r]!;
+          if (!old.rules.stale) continue;
+          const outcome = compute(routes[r]!);
+          for (const i of old.attachedTo) attached[i]!--;
+          for (const i of outcome.attachedTo) attached[i]!++;
+          outcomes[r] = outcome;
+          changes.removed.push(old);
+          changes.added.push(outcome);
+        }
+      }
     }
     this.routesGiven = routes;
     this.outcomesGiven = outcomes;
@@ -176,12 +257,23 @@ export class TranslationMemo {
     return { outcomes, attached, ...changes };
   }
 
-  /** A route's translated rules, computed again only when its spec or the backend inputs changed. */
-  rulesOf(key: string, route: KubeObject, backendInputs: readonly unknown[], compute: () => TranslatedRoute): RulesEntry {
+  /**
+   * A route's translated rules, computed again only when its spec or something it read (`compute`
+   * returns what) changed.
+   */
+  rulesOf(key: string, route: KubeObject, compute: () => { value: TranslatedRoute; reads: string[] }): RulesEntry {
     const spec = specToken(route);
     let entry = this.rules.get(key);
-    if (!entry || entry.spec !== spec || !sameItems(entry.backendInputs, backendInputs)) {
-      entry = { spec, backendInputs, translated: compute(), seen: 0 };
+    if (!entry || entry.spec !== spec || entry.stale) {
+      if (entry) this.forgetReads(entry);
+      const { value, reads } = compute();
+      reads.push(namespaceRead(namespaceOf(route)));
+      entry = { spec, translated: value, reads, stale: false, seen: 0 };
+      for (const read of reads) {
+        let entries = this.readers.get(read);
+        if (!entries) this.readers.set(read, (entries = new Set()));
+        entries.add(entry);
+      }
       this.rules.set(key, entry);
     }
     entry.seen = this.translation;
@@ -230,23 +322,28 @@ export class TranslationMemo {
     return ordered;
   }
 
-  /** The config with every pool equal to the previous translation's replaced by that previous object. */
-  internPools(config: RouterConfig): RouterConfig {
-    const pools = new Map<string, PoolConfig>();
-    const poolList = config.pools.map((p) => {
-      const previous = this.pools.get(p.name);
-      const kept = previous && pieceHash(previous) === pieceHash(p) ? previous : p;
-      pools.set(p.name, kept);
-      return kept;
-    });
-    this.pools = pools;
-    return { ...config, pools: poolList };
+  /**
+   * The pools the placed routes use, sorted by name: only pools that came into use or whose Service or
+   * EndpointSlices changed are built, the others are the previous translation's objects.
+   */
+  poolsOf(assembly: RouteAssembly, services: ReadonlyMap<string, KubeObject>): PoolConfig[] {
+    const all = assembly !== this.poolsAssembly;
+    this.poolsAssembly = assembly;
+    const pools = this.pools.pools(assembly.takePoolChanges(), all, (pool) => assembly.uses(pool), this.dirtyServices, services);
+    this.dirtyServices = new Set();
+    return pools;
   }
 
   /** Ends a translation: rules of routes it did not see (deleted) are dropped. */
   commit(): void {
-    if (this.goneKeys) for (const key of this.goneKeys) this.rules.delete(key);
-    else for (const [key, entry] of this.rules) if (entry.seen !== this.translation) this.rules.delete(key);
+    const drop = (key: string): void => {
+      const entry = this.rules.get(key);
+      if (!entry) return;
+      this.forgetReads(entry);
+      this.rules.delete(key);
+    };
+    if (this.goneKeys) for (const key of this.goneKeys) drop(key);
+    else for (const [key, entry] of this.rules) if (entry.seen !== this.translation) drop(key);
     this.goneKeys = undefined;
   }
 }

@@ -1,14 +1,12 @@
 /**
  * Backend references (Service + port) -> router pools named `<ns>/<service>:<port>`. A reference that
  * cannot be used comes back with the ResolvedRefs reason instead of a pool: the router answers 500 for
- * its share of traffic.
+ * its share of traffic. The pools themselves are built by PoolCache.
  */
-import type { PoolConfig } from '../../contract/router-config.schema.js';
-import { CORE_GROUP, GATEWAY_GROUP, compareStrings } from '../objects.js';
+import { CORE_GROUP, GATEWAY_GROUP } from '../objects.js';
 import type { ReferenceGrants } from '../reference-grants.js';
 import type { BackendObjectReference } from '../../gateway-api/types.js';
-import type { EndpointSlice, Service } from '../translator.types.js';
-import { endpointsFor, indexSlices } from './endpoints.js';
+import type { Service } from '../translator.types.js';
 
 export type BackendProblemReason = 'BackendNotFound' | 'InvalidKind' | 'RefNotPermitted';
 
@@ -17,18 +15,28 @@ export interface BackendResolution {
   problem?: { reason: BackendProblemReason; message: string };
 }
 
+/** What a resolution read, as the memo names it: a change to any of these may change the answer. */
+export const serviceRead = (key: string): string => `svc:${key}`;
+export const grantRead = (fromNamespace: string, toNamespace: string): string => `grant:${fromNamespace}>${toNamespace}`;
+
 export class BackendResolver {
-  private readonly services: ReadonlyMap<string, Service>;
-  private readonly slices: Map<string, EndpointSlice[]>;
-  private readonly pools = new Map<string, PoolConfig>();
+  /** What resolve() read since reading() started (undefined: not recording). */
+  private reads: string[] | undefined;
 
   constructor(
-    services: ReadonlyMap<string, Service>,
-    endpointSlices: readonly EndpointSlice[],
+    private readonly services: ReadonlyMap<string, Service>,
     private readonly grants: ReferenceGrants,
-  ) {
-    this.services = services;
-    this.slices = indexSlices(endpointSlices);
+  ) {}
+
+  /** Runs `fn` and returns, with its value, what the resolutions it made read (see serviceRead, grantRead). */
+  reading<T>(fn: () => T): { value: T; reads: string[] } {
+    const reads: string[] = [];
+    this.reads = reads;
+    try {
+      return { value: fn(), reads };
+    } finally {
+      this.reads = undefined;
+    }
   }
 
   /** Resolves a backendRef of an HTTPRoute in `routeNamespace` (does not register the pool). */
@@ -40,6 +48,7 @@ export class BackendResolver {
     if (group !== CORE_GROUP || kind !== 'Service') {
       return { problem: { reason: 'InvalidKind', message: `backendRef ${group}/${kind} ${what}: only core Services are supported` } };
     }
+    if (ns !== routeNamespace) this.reads?.push(grantRead(routeNamespace, ns));
     const allowed = this.grants.allows(
       { group: GATEWAY_GROUP, kind: 'HTTPRoute', namespace: routeNamespace },
       { group: CORE_GROUP, kind: 'Service', namespace: ns, name: ref.name },
@@ -47,6 +56,7 @@ export class BackendResolver {
     if (!allowed) {
       return { problem: { reason: 'RefNotPermitted', message: `backendRef Service ${what} is in another namespace and no ReferenceGrant allows it` } };
     }
+    this.reads?.push(serviceRead(what));
     const service = this.services.get(what);
     if (!service) return { problem: { reason: 'BackendNotFound', message: `Service ${what} not found` } };
     if (typeof ref.port !== 'number') {
@@ -55,19 +65,5 @@ export class BackendResolver {
     const servicePort = (service.spec?.ports ?? []).find((p) => p.port === ref.port);
     if (!servicePort) return { problem: { reason: 'BackendNotFound', message: `Service ${what} has no port ${ref.port}` } };
     return { pool: `${what}:${ref.port}` };
-  }
-
-  /** Builds (once) the pool a resolved reference points at, so only pools in use reach the config. */
-  use(poolName: string): void {
-    if (this.pools.has(poolName)) return;
-    const [key, port] = [poolName.slice(0, poolName.lastIndexOf(':')), Number(poolName.slice(poolName.lastIndexOf(':') + 1))];
-    const service = this.services.get(key)!;
-    const servicePort = (service.spec?.ports ?? []).find((p) => p.port === port);
-    // resolve() found this port before the pool was used.
-    this.pools.set(poolName, { name: poolName, endpoints: endpointsFor(this.slices.get(key) ?? [], servicePort!) });
-  }
-
-  usedPools(): PoolConfig[] {
-    return [...this.pools.values()].sort((a, b) => compareStrings(a.name, b.name));
   }
 }
