@@ -10,6 +10,7 @@ import type {
   PathModifierConfig,
   RouteConfig,
 } from '../../contract/router-config.schema.js';
+import { RegexError } from '../../contract/regex.js';
 import { ConfigValidationError } from '../../contract/validate-config.js';
 import { compileCors, type CompiledCors } from './cors.js';
 import { compileHeaderModifier, type CompiledHeaderModifier } from './header-modifier.js';
@@ -232,7 +233,7 @@ function compileRegexSafely<T>(build: () => T, at: string): T {
   try {
     return build();
   } catch (err) {
-    if (err instanceof SyntaxError) throw new ConfigValidationError(at, `invalid regular expression: ${err.message}`);
+    if (err instanceof RegexError) throw new ConfigValidationError(at, `invalid regular expression "${err.pattern}": ${err.reason}`);
     throw err;
   }
 }
