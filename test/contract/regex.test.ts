@@ -1,6 +1,15 @@
 /** RE2 RegularExpression matching: full-match semantics as before, RE2 syntax, bounded cost. */
 import { describe, expect, test } from 'vitest';
-import { compileRegex, DFA_BUDGET_BYTES, dfaBudgetOf, MAX_REGEX_INPUT, MAX_REGEX_PROGRAM, RegexError, regexProblem } from '../../src/contract/regex.js';
+import {
+  compileRegex,
+  DFA_BUDGET_BYTES,
+  dfaBudgetOf,
+  MAX_REGEX_INPUT,
+  MAX_REGEX_PROGRAM,
+  RegexError,
+  regexProblem,
+  withoutEdgeAnchors,
+} from '../../src/contract/regex.js';
 
 describe('matching keeps the semantics the router had', () => {
   test('a full match: the whole value, whatever anchors the pattern has or lacks', () => {
@@ -11,6 +20,22 @@ describe('matching keeps the semantics the router had', () => {
     expect(compileRegex('^/v2/[a-z]+/\\d+$').test('/v2/users/42')).toBe(true);
     expect(compileRegex('a|b').test('ab')).toBe(false); // the alternation as a whole is anchored
     expect(compileRegex('a|b').test('b')).toBe(true);
+  });
+
+  test('edge anchors, dropped for speed, change nothing: the same answers as the RegExp full match it replaced', () => {
+    const patterns = ['^a|b$', '^$', '^', '$', 'a\\$', 'x\\\\$', '^(a|b)$', 'a$|^b', '^a*$', '(^a)', '^/v2/[a-z]+/\\d+$', '[$]', '^\\^a'];
+    const inputs = ['', 'a', 'b', 'ab', 'aa', 'a$', 'x\\', 'x\\$', '/v2/ab/1', '/v2/ab/x', '^', '$', '^a'];
+    for (const pattern of patterns) {
+      const js = new RegExp(`^(?:${pattern})$`);
+      const re2 = compileRegex(pattern);
+      for (const input of inputs) expect(re2.test(input), `${pattern} on ${JSON.stringify(input)}`).toBe(js.test(input));
+    }
+    expect(withoutEdgeAnchors('^/v2/[a-z]+/\\d+$')).toBe('/v2/[a-z]+/\\d+');
+    expect(withoutEdgeAnchors('a\\$')).toBe('a\\$'); // an escaped dollar is a character
+    expect(withoutEdgeAnchors('a\\\\$')).toBe('a\\\\');
+    expect(withoutEdgeAnchors('^*')).toBe('^*'); // a repeated anchor stays as written
+    expect(withoutEdgeAnchors('\\Qa$')).toBe('\\Qa$'); // quoted: "$" is a character
+    expect(regexProblem('^(a$')).toBe('error parsing regexp: missing closing ): `^(a$`'); // RE2's words on the pattern as written
   });
 
   test('case-sensitive; $ is the end of the value, not of a line', () => {
