@@ -22,6 +22,7 @@ import {
   type RouterConfig,
   type VirtualHostConfig,
 } from './router-config.schema.js';
+import { regexProblem } from './regex.js';
 import { fromSimpleConfig, type SimpleConfigDefaults } from './simple-config.js';
 import { configVersion, withVersion } from './config-version.js';
 import { applyConfigDelta, changedStretch, ConfigDeltaMismatchError } from './config-delta.js';
@@ -207,12 +208,10 @@ function checkPoolReferences(vhost: VirtualHostConfig, pools: ReadonlySet<string
   });
 }
 
+/** RE2 syntax and size, as the router will compile it (src/contract/regex.ts). */
 function checkRegex(pattern: string, path: string): void {
-  try {
-    new RegExp(pattern);
-  } catch (err) {
-    throw new ConfigValidationError(path, `invalid regular expression: ${(err as Error).message}`);
-  }
+  const problem = regexProblem(pattern);
+  if (problem !== undefined) throw new ConfigValidationError(path, `invalid regular expression: ${problem}`);
 }
 
 function checkRegexes(route: RouterConfig['listeners'][number]['virtualHosts'][number]['routes'][number], at: string): void {

@@ -2,13 +2,15 @@
  * Request matching inside one virtual host, with Gateway API precedence and a lookup cost that does
  * not grow with the number of routes:
  *   1. Exact path: one Map lookup of the request path;
- *   2. RegularExpression paths (longest pattern first; the only linear part, as in every implementation);
+ *   2. RegularExpression paths (longest pattern first; the only linear part, as in every implementation),
+ *      full matches in RE2 (contract/regex.ts): each costs at most linear time in the path's length;
  *   3. PathPrefix: one Map lookup per "/" boundary of the request path, longest prefix first.
  * Inside each bucket, routes are pre-sorted: method > most header matches > most query matches >
  * document order (the translator orders by creation time, then name). Exact > RegularExpression >
  * PathPrefix follows Envoy Gateway and nginx-gateway-fabric.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { compileRegex, type LinearRegex } from '../../contract/regex.js';
 import type { RouteMatchConfig } from '../../contract/router-config.schema.js';
 import type { HostIndex } from './host-index.js';
 import { prefixKey } from './paths.js';
@@ -21,27 +23,22 @@ export interface CompiledStringMatch {
   /** Lower-cased for headers; exact (case-sensitive) for query parameters. */
   readonly name: string;
   readonly exact: string | undefined;
-  readonly regex: RegExp | undefined;
+  readonly regex: LinearRegex | undefined;
 }
 
-/** The matching half of a compiled route; the action half lives in route-action.ts. */
+/** The matching half of a compiled route; the action half lives in compile-route.ts. */
 export interface Matchable {
   readonly pathKind: PathKind;
   /** Exact: the path; Prefix: the key (no trailing slash, "" for "/"); Regex: the source pattern. */
   readonly pathKey: string;
   /** Length of the configured path value: the "most characters" precedence rule. */
   readonly pathLength: number;
-  readonly pathRegex: RegExp | undefined;
+  readonly pathRegex: LinearRegex | undefined;
   readonly method: string | undefined;
   readonly headers: readonly CompiledStringMatch[];
   readonly query: readonly CompiledStringMatch[];
   /** Position in the document, the final tie-breaker. */
   readonly order: number;
-}
-
-/** Full-match semantics for RegularExpression values (Envoy's RE2 full match). */
-export function fullMatchRegex(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`);
 }
 
 export function compileMatch(match: RouteMatchConfig, order: number): Matchable {
@@ -59,7 +56,7 @@ export function compileMatch(match: RouteMatchConfig, order: number): Matchable 
     pathKind,
     pathKey: pathKind === PathKind.Prefix ? prefixKey(path.value) : path.value,
     pathLength: path.value.length,
-    pathRegex: pathKind === PathKind.Regex ? fullMatchRegex(path.value) : undefined,
+    pathRegex: pathKind === PathKind.Regex ? compileRegex(path.value) : undefined,
     method: match.method,
     headers,
     query,
@@ -83,7 +80,7 @@ function dedupeByName<T extends { name: string }>(entries: T[], caseInsensitive:
 
 function compileString(name: string, type: 'Exact' | 'RegularExpression' | undefined, value: string): CompiledStringMatch {
   return type === 'RegularExpression'
-    ? { name, exact: undefined, regex: fullMatchRegex(value) }
+    ? { name, exact: undefined, regex: compileRegex(value) }
     : { name, exact: value, regex: undefined };
 }
 

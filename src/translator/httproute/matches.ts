@@ -1,4 +1,5 @@
 /** HTTPRoute matches -> router matches (defaults filled in, regexes checked once here). */
+import { regexProblem as re2Problem } from '../../contract/regex.js';
 import type { RouteMatchConfig } from '../../contract/router-config.schema.js';
 import type { HTTPRouteMatch, HTTPRouteRule } from '../../gateway-api/types.js';
 
@@ -7,13 +8,10 @@ export interface MatchResult {
   problem?: string;
 }
 
+/** The router refuses what RE2 cannot compile (or too large a program): the match is dropped, the rule reported. */
 function regexProblem(pattern: string, where: string): string | undefined {
-  try {
-    new RegExp(pattern);
-    return undefined;
-  } catch {
-    return `${where}: regular expression "${pattern}" is not supported`;
-  }
+  const problem = re2Problem(pattern);
+  return problem === undefined ? undefined : `${where}: regular expression "${pattern}" is not supported (RE2: ${problem})`;
 }
 
 export function translateMatch(m: HTTPRouteMatch): MatchResult {
