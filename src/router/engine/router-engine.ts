@@ -19,7 +19,8 @@ export { ListenerBindError } from './listener-slot.js';
 
 export interface RouterEngineOptions {
   limits: { maxHeaderSize: number; maxHeaderCount: number; headersTimeoutMs: number; requestTimeoutMs: number; idleTimeoutMs: number };
-  upstream: { connectTimeoutMs: number; defaultTimeoutMs: number; ejectionTimeMs: number };
+  /** idleTimeoutMs: longest upstream silence in a response body on routes without timeouts (0 or absent: none). */
+  upstream: { connectTimeoutMs: number; defaultTimeoutMs: number; idleTimeoutMs?: number; ejectionTimeMs: number };
   /** Called once when each request finishes (metrics, access log). Must be cheap. */
   onRequest?: (o: RequestObservation) => void;
   /** How long a listener removed by apply() may take to finish its in-flight requests (default 30 s). */
@@ -53,6 +54,7 @@ export class RouterEngine {
     this.forwarder = new Forwarder({
       agent: this.agent,
       defaultTimeoutMs: options.upstream.defaultTimeoutMs,
+      idleTimeoutMs: options.upstream.idleTimeoutMs,
       ejectionTimeMs: options.upstream.ejectionTimeMs,
       maxHeaderCount: options.limits.maxHeaderCount,
       onRequest: options.onRequest,

@@ -22,6 +22,7 @@ export type EngineSettings = Pick<
   | 'idleTimeout'
   | 'upstreamConnectTimeout'
   | 'upstreamTimeout'
+  | 'upstreamIdleTimeout'
   | 'ejectionTime'
 >;
 
@@ -37,6 +38,7 @@ export function engineOptions(settings: EngineSettings, onRequest?: (o: RequestO
     upstream: {
       connectTimeoutMs: settings.upstreamConnectTimeout,
       defaultTimeoutMs: settings.upstreamTimeout,
+      idleTimeoutMs: settings.upstreamIdleTimeout,
       ejectionTimeMs: settings.ejectionTime,
     },
     ...(onRequest ? { onRequest } : {}),
