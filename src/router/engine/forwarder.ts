@@ -17,6 +17,7 @@ import { decorateResponse, isPreflight, preflightHeaders } from './cors.js';
 import { modifyRequestHeaders, modifyResponseHeaders } from './header-modifier.js';
 import { forwardableResponseHeaders, stripRequestHopByHop } from './hop-by-hop.js';
 import { normalizeRequestHost } from './host-index.js';
+import { reportInternalError, type InternalErrorHook } from './internal-errors.js';
 import { sendLocal, sendRawLocal } from './local-response.js';
 import { normalizePath, redirectLocation, replacePrefixMatch, splitTarget } from './paths.js';
 import type { EndpointState, ProxyTargetOptions } from './pools.js';
@@ -53,6 +54,7 @@ export interface ForwarderOptions {
   ejectionTimeMs: number;
   maxHeaderCount: number;
   onRequest?: (o: ExchangeObservation) => void;
+  onInternalError?: InternalErrorHook;
 }
 
 /** What the forwarder needs from the listener that received the request. */
@@ -321,8 +323,9 @@ export class Forwarder {
     }
     try {
       this.proxy.web(req, ex, options, this.onProxyError);
-    } catch {
+    } catch (err) {
       // node refused to build the upstream request (it validates synchronously): never crash for one request.
+      reportInternalError(this.options.onInternalError, 'upstream-request', err);
       clearTimer(ex);
       this.release(ex);
       ex.phase = Phase.Done;

@@ -4,9 +4,9 @@
  * engine the same way the router does.
  */
 import type { Settings } from '../../config/settings.schema.js';
-import { RouterEngine, type RouterEngineOptions, type RequestObservation, type EndpointHealth } from '../engine/router-engine.js';
+import { RouterEngine, type RouterEngineOptions, type RequestObservation, type EndpointHealth, type InternalErrorHook } from '../engine/router-engine.js';
 
-export type { RouterEngine, RouterEngineOptions, RequestObservation, EndpointHealth };
+export type { RouterEngine, RouterEngineOptions, RequestObservation, EndpointHealth, InternalErrorHook };
 
 /** The engine surface the workers layer uses (the real RouterEngine satisfies it structurally). */
 export type Engine = Pick<RouterEngine, 'apply' | 'config' | 'swapCount' | 'endpointHealth' | 'boundAddresses' | 'close'>;
@@ -26,7 +26,7 @@ export type EngineSettings = Pick<
   | 'ejectionTime'
 >;
 
-export function engineOptions(settings: EngineSettings, onRequest?: (o: RequestObservation) => void): RouterEngineOptions {
+export function engineOptions(settings: EngineSettings, onRequest?: (o: RequestObservation) => void, onInternalError?: InternalErrorHook): RouterEngineOptions {
   return {
     limits: {
       maxHeaderSize: settings.maxHeaderSize,
@@ -42,6 +42,7 @@ export function engineOptions(settings: EngineSettings, onRequest?: (o: RequestO
       ejectionTimeMs: settings.ejectionTime,
     },
     ...(onRequest ? { onRequest } : {}),
+    ...(onInternalError ? { onInternalError } : {}),
   };
 }
 
