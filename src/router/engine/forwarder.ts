@@ -16,7 +16,7 @@ import type { CompiledBackend, CompiledListener, CompiledMirror, CompiledRoute }
 import { decorateResponse, isPreflight, preflightHeaders } from './cors.js';
 import { modifyRequestHeaders, modifyResponseHeaders } from './header-modifier.js';
 import { forwardableResponseHeaders, stripRequestHopByHop } from './hop-by-hop.js';
-import { normalizeRequestHost } from './host-index.js';
+import { hasRepeatedHost, normalizeRequestHost } from './host-index.js';
 import { reportInternalError, type InternalErrorHook } from './internal-errors.js';
 import { sendLocal, sendRawLocal } from './local-response.js';
 import { normalizePath, redirectLocation, replacePrefixMatch, splitTarget } from './paths.js';
@@ -611,12 +611,14 @@ function drainResponse(res: IncomingMessage): void {
 
 /**
  * 0 when the request may proceed, else the status to answer: too many headers (node's
- * maxHeadersCount silently drops extras, so the router counts itself) or a Transfer-Encoding other
+ * maxHeadersCount silently drops extras, so the router counts itself), more than one Host (RFC 9112
+ * 3.2: 400; node keeps the first, the upstream might read another), or a Transfer-Encoding other
  * than plain "chunked" (node forwards what it does not understand; the router re-frames bodies, so
  * any other coding would desynchronize client and upstream).
  */
 function checkRequestFraming(req: IncomingMessage, maxHeaderCount: number): number {
   if (req.rawHeaders.length > maxHeaderCount * 2) return 431;
+  if (hasRepeatedHost(req.rawHeaders)) return 400;
   const te = req.headers['transfer-encoding'];
   if (te !== undefined && te.toLowerCase() !== 'chunked') return 501;
   return 0;
