@@ -188,6 +188,15 @@ describe('the admin token', () => {
     await assertStillServing(version);
   });
 
+  test('the scheme is case-insensitive (RFC 9110 11.1): bearer, BEARER and extra spaces pass', async () => {
+    const doc = singleRouteConfig(listenPort, upA.port, 'auth-scheme');
+    for (const authorization of [`bearer ${TOKEN}`, `BEARER ${TOKEN}`, `Bearer   ${TOKEN}`]) {
+      expect((await admin(h.url, 'PUT', '/config', doc, { authorization })).status, authorization).toBe(200);
+    }
+    expect((await admin(h.url, 'PUT', '/config', doc, { authorization: `bearer` })).status).toBe(401);
+    expect((await admin(h.url, 'PUT', '/config', doc, { authorization: `bearerx ${TOKEN}` })).status).toBe(401);
+  });
+
   test('reads need no token', async () => {
     for (const path of ['/config', '/routes', '/endpoints', '/healthz', '/readyz', '/metrics']) {
       expect((await admin(h.url, 'GET', path)).status, path).toBe(200);
