@@ -139,7 +139,13 @@ function checkVirtualHost(vhost: unknown, at: string, cache: ValidationCache): v
   if (cache.passed(vhost)) return;
   const check = checker(VirtualHost);
   if (!check.Check(vhost)) fail(check, vhost, at);
-  vhost.routes.forEach((route, ri) => checkRegexes(route, `${at}/routes/${ri}`));
+  const names = new Set<string>();
+  vhost.routes.forEach((route, ri) => {
+    // Names key metrics, logs and the admin views: two routes of one host under one name cannot be told apart.
+    if (names.has(route.name)) throw new ConfigValidationError(`${at}/routes/${ri}/name`, `duplicate route "${route.name}" in this virtual host`);
+    names.add(route.name);
+    checkRegexes(route, `${at}/routes/${ri}`);
+  });
   cache.validPieces.add(vhost);
 }
 

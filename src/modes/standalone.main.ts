@@ -5,11 +5,12 @@
  */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, register, type Registry } from 'prom-client';
 import { SettingsModule } from '../config/settings.module.js';
 import type { Settings } from '../config/settings.schema.js';
+import { adminFastifyAdapter } from '../process/admin-http.js';
 import { exitOnSignals } from '../process/exit-on-signals.js';
 import { pinoLoggerModule, usePinoLogs } from '../process/pino-logger.module.js';
 import { CONFIG_PUBLISHED } from '../pipeline/pipeline.events.js';
@@ -77,8 +78,7 @@ export async function startStandalone(given: Settings, options: StandaloneOption
   let app: NestFastifyApplication | undefined;
   try {
     router = await InProcessRouter.start({ settings, logger, ...(options.registry ? { registry: options.registry } : {}) });
-    const adapter = new FastifyAdapter({ bodyLimit: settings.adminBodyLimit });
-    adapter.getInstance().removeContentTypeParser('text/plain');
+    const adapter = adminFastifyAdapter(settings);
     app = await NestFactory.create<NestFastifyApplication>(StandaloneAppModule.forRoot(settings, router, logger), adapter, {
       bufferLogs: true,
       abortOnError: false,

@@ -18,11 +18,15 @@ export function adminExposureProblem(settings: { adminAddress: string; adminToke
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
+/** `Authorization: <scheme> <credentials>`: the scheme is case-insensitive (RFC 9110 11.1), one or more spaces follow it. */
+const BEARER = /^bearer +(\S.*)$/i;
+
 /** A checker for `Authorization: Bearer <token>`; hashing first gives equal lengths for timingSafeEqual. */
 export function bearerChecker(token: string): (authorization: string | undefined) => boolean {
   const expected = digest(token);
   return (authorization) => {
-    if (!authorization || !authorization.startsWith('Bearer ')) return false;
-    return timingSafeEqual(digest(authorization.slice('Bearer '.length).trim()), expected);
+    const credentials = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+    if (credentials === undefined) return false;
+    return timingSafeEqual(digest(credentials.trim()), expected);
   };
 }

@@ -49,6 +49,19 @@ describe('router config validation', () => {
     }
   });
 
+  it('rejects two routes of one virtual host with the same name (as it does pools), at the duplicate', () => {
+    const r = (name: string, path: string) => ({ name, match: { path: { type: 'PathPrefix', value: path } }, backends: [{ pool: 'p', weight: 1 }] });
+    const doc = (routes: unknown[], more: unknown[] = []) => ({
+      listeners: [{ name: 'a', port: 80, protocol: 'HTTP', virtualHosts: [{ name: 'v', hostnames: ['a.test'], routes }, ...more] }],
+      pools: [{ name: 'p', endpoints: [] }],
+    });
+    expect(() => parseRouterConfig(doc([r('x', '/a'), r('y', '/b'), r('x', '/c')]))).toThrow(
+      new ConfigValidationError('/listeners/0/virtualHosts/0/routes/2/name', 'duplicate route "x" in this virtual host'),
+    );
+    // One name in two virtual hosts is fine (a route attached to two hostnames lands in both).
+    expect(() => parseRouterConfig(doc([r('x', '/a')], [{ name: 'w', hostnames: ['b.test'], routes: [r('x', '/a')] }]))).not.toThrow();
+  });
+
   it('rejects a backend pointing at an unknown pool and a bad regex', () => {
     const route = (extra: object) => ({
       listeners: [{ name: 'a', port: 80, protocol: 'HTTP', virtualHosts: [{ name: 'v', hostnames: ['*'], routes: [{ name: 'r', match: {}, backends: [], ...extra }] }] }],

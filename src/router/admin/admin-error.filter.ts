@@ -8,6 +8,7 @@ import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { ConfigDeltaMismatchError } from '../../contract/config-delta.js';
 import { ConfigValidationError } from '../../contract/validate-config.js';
+import { ForbiddenKeyError } from '../../process/admin-json.js';
 import { ConfigApplyError } from '../workers/config-applier.js';
 
 export interface AdminErrorBody {
@@ -28,6 +29,9 @@ const FASTIFY_ERRORS: Record<string, string> = {
 export function toAdminError(exception: unknown): { status: number; body: unknown } {
   if (exception instanceof ConfigValidationError) {
     return { status: 400, body: { error: 'invalid config', path: exception.path, reason: exception.reason } };
+  }
+  if (exception instanceof ForbiddenKeyError) {
+    return { status: 400, body: { error: 'forbidden key', path: exception.path, reason: `"${exception.key}" keys are refused: they could change an object's prototype` } };
   }
   if (exception instanceof ConfigDeltaMismatchError) {
     // The delta is fine but not for the config this router holds: the sender sends the whole config.

@@ -1,14 +1,15 @@
 /**
  * Builds and starts the admin API as its own Nest application on Fastify: body limit (413), JSON
- * only (415), JSON logs through nestjs-pino that never carry bodies or the Authorization header.
+ * only (415), client timeouts (admin-http.ts), JSON logs through nestjs-pino that never carry bodies or the Authorization header.
  */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { SettingsModule } from '../../config/settings.module.js';
 import type { Settings } from '../../config/settings.schema.js';
 import type { ConfigApplier } from '../workers/config-applier.js';
+import { adminFastifyAdapter } from '../../process/admin-http.js';
 import { pinoLoggerModule, usePinoLogs } from '../../process/pino-logger.module.js';
 import { RouterAdminModule } from './router-admin.module.js';
 
@@ -32,9 +33,7 @@ export interface AdminListen {
 }
 
 export async function startRouterAdmin(settings: Settings, applier: ConfigApplier, logger: Logger, listen: AdminListen): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: settings.adminBodyLimit });
-  // JSON only: a text/plain body is a wrong content type (415), not a string to validate.
-  adapter.getInstance().removeContentTypeParser('text/plain');
+  const adapter = adminFastifyAdapter(settings);
   const app = await NestFactory.create<NestFastifyApplication>(RouterAdminAppModule.forRoot(settings, applier, logger), adapter, {
     bufferLogs: true,
     abortOnError: false,

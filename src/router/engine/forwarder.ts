@@ -16,13 +16,15 @@ import type { CompiledBackend, CompiledListener, CompiledMirror, CompiledRoute }
 import { decorateResponse, isPreflight, preflightHeaders } from './cors.js';
 import { modifyRequestHeaders, modifyResponseHeaders } from './header-modifier.js';
 import { forwardableResponseHeaders, stripRequestHopByHop } from './hop-by-hop.js';
-import { normalizeRequestHost } from './host-index.js';
+import { hasRepeatedHost, normalizeRequestHost } from './host-index.js';
+import { reportInternalError, type InternalErrorHook } from './internal-errors.js';
 import { sendLocal, sendRawLocal } from './local-response.js';
 import { normalizePath, redirectLocation, replacePrefixMatch, splitTarget } from './paths.js';
 import type { EndpointState, ProxyTargetOptions } from './pools.js';
 import { findRoute, PathKind } from './route-match.js';
 import { TimeoutList, type TimeoutNode } from './timeout-list.js';
 import { CONNECT_TIMEOUT_CODE, isConnectError, type UpstreamAgent } from './upstream-agent.js';
+import { bodilessStatusWithBody, IdleWatch, RelayResponse } from './upstream-response.js';
 
 /** Bodies up to this size are buffered so the request can be replayed on another endpoint. */
 export const REPLAY_BODY_LIMIT = 64 * 1024;
@@ -47,9 +49,12 @@ export interface ExchangeObservation {
 export interface ForwarderOptions {
   agent: UpstreamAgent;
   defaultTimeoutMs: number;
+  /** Longest upstream silence in a response body when the route sets no timeout (0: none). */
+  idleTimeoutMs?: number;
   ejectionTimeMs: number;
   maxHeaderCount: number;
   onRequest?: (o: ExchangeObservation) => void;
+  onInternalError?: InternalErrorHook;
 }
 
 /** What the forwarder needs from the listener that received the request. */
@@ -63,7 +68,7 @@ const Phase = { Routing: 0, Buffering: 1, Waiting: 2, Backoff: 3, Responding: 4,
 type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** One client request/response, with the proxying state as fields (node builds it: ServerResponse option). */
-export class Exchange extends http.ServerResponse implements TimeoutNode {
+export class Exchange extends RelayResponse implements TimeoutNode {
   fw: Forwarder | undefined = undefined;
   listenerName = '';
   route: CompiledRoute | undefined = undefined;
@@ -90,6 +95,11 @@ export class Exchange extends http.ServerResponse implements TimeoutNode {
   tlDeadline = 0;
   proxyReq: http.ClientRequest | undefined = undefined;
   upstreamError: UpstreamErrorKind | undefined = undefined;
+  upstreamRes: IncomingMessage | undefined = undefined;
+
+  protected headRefused(): void {
+    this.fw!.failResponse(this, 'protocol', 502);
+  }
 }
 
 interface ResolvedTarget {
@@ -103,6 +113,7 @@ export class Forwarder {
   readonly proxy: httpProxy;
   /** Attempt timeouts by duration (ms): one timer per distinct configured duration, not per request. */
   private readonly timeoutLists = new Map<number, TimeoutList<Exchange>>();
+  private readonly idleWatch: IdleWatch<Exchange> | undefined;
 
   constructor(private readonly options: ForwarderOptions) {
     // selfHandleResponse: the router writes responses itself (status retries, header filters, hop-by-hop).
@@ -111,6 +122,8 @@ export class Forwarder {
     this.proxy.on('proxyRes', this.onProxyRes);
     // Every call passes its own callback; this only keeps EventEmitter3 from throwing on stray events.
     this.proxy.on('error', () => undefined);
+    const idleMs = options.idleTimeoutMs ?? 0;
+    this.idleWatch = idleMs > 0 ? new IdleWatch<Exchange>(idleMs, onAttemptTimeout) : undefined;
   }
 
   // ---- request entry ---------------------------------------------------------------------------
@@ -310,8 +323,9 @@ export class Forwarder {
     }
     try {
       this.proxy.web(req, ex, options, this.onProxyError);
-    } catch {
+    } catch (err) {
       // node refused to build the upstream request (it validates synchronously): never crash for one request.
+      reportInternalError(this.options.onInternalError, 'upstream-request', err);
       clearTimer(ex);
       this.release(ex);
       ex.phase = Phase.Done;
@@ -345,11 +359,30 @@ export class Forwarder {
     if (ex.phase === Phase.Done) return;
     const responding = ex.phase === Phase.Responding;
     ex.phase = Phase.Done;
-    ex.upstreamError = 'timeout';
     ex.proxyReq?.destroy();
     this.release(ex);
-    if (responding) ex.destroy();
-    else sendLocal(ex, 504);
+    if (responding) this.failResponse(ex, 'timeout', 504);
+    else {
+      ex.upstreamError = 'timeout';
+      sendLocal(ex, 504);
+    }
+  }
+
+  /** The upstream failed while its response was being relayed: `status` while nothing reached the client, else a cut. */
+  failResponse(ex: Exchange, kind: UpstreamErrorKind, status: number): void {
+    clearTimer(ex);
+    this.release(ex);
+    ex.phase = Phase.Done;
+    ex.upstreamError = kind;
+    const res = ex.upstreamRes;
+    if (res !== undefined) {
+      res.unpipe(ex);
+      res.destroy();
+    }
+    ex.proxyReq?.destroy();
+    ex.pendingHead = undefined;
+    // After headers went out, only a connection closed without a proper end tells the client (sendLocal does that).
+    sendLocal(ex, status);
   }
 
   private readonly onProxyReq = (proxyReq: http.ClientRequest, _req: IncomingMessage, res: http.ServerResponse, options: httpProxy.ServerOptions): void => {
@@ -370,12 +403,7 @@ export class Forwarder {
       ex.proxyReq?.destroy();
       return;
     }
-    if (ex.phase === Phase.Responding) {
-      ex.phase = Phase.Done;
-      ex.upstreamError = 'reset';
-      ex.destroy();
-      return;
-    }
+    if (ex.phase === Phase.Responding) return this.failResponse(ex, code?.startsWith('HPE_') === true ? 'protocol' : 'reset', 502);
     if (isConnectError(code)) {
       if (endpoint !== undefined) this.eject(endpoint);
       ex.upstreamError = 'connect';
@@ -420,25 +448,27 @@ export class Forwarder {
       ex.timer = left > route.retryBackoffMs ? setTimeout(onBackoffDone, route.retryBackoffMs, ex) : setTimeout(onAttemptTimeout, Math.max(1, left), ex);
       return;
     }
+    if (bodilessStatusWithBody(status, proxyRes.rawHeaders)) {
+      proxyRes.destroy();
+      return this.failResponse(ex, 'protocol', 502);
+    }
     ex.phase = Phase.Responding;
-    // Explicit route timeouts cover the whole response; the default one only the wait for headers.
-    if (route.backendTimeoutMs === 0 && route.requestTimeoutMs === 0) clearTimer(ex);
+    // Explicit route timeouts cover the whole response; the default one only the wait for headers,
+    // then the idle watch bounds the upstream's silence.
+    if (route.backendTimeoutMs === 0 && route.requestTimeoutMs === 0) {
+      clearTimer(ex);
+      this.idleWatch?.watch(ex, performance.now());
+    }
 
     const headers = forwardableResponseHeaders(proxyRes.rawHeaders);
     for (let i = 0; i < route.responseMods.length; i++) modifyResponseHeaders(headers, route.responseMods[i]);
     const backend = ex.backend!;
     for (let i = 0; i < backend.responseMods.length; i++) modifyResponseHeaders(headers, backend.responseMods[i]);
     if (route.cors !== undefined && req.headers.origin !== undefined) decorateResponse(route.cors, req.headers.origin, headers);
-    try {
-      ex.writeHead(status, proxyRes.statusMessage, headers);
-    } catch {
-      proxyRes.destroy();
-      clearTimer(ex);
-      this.release(ex);
-      ex.phase = Phase.Done;
-      ex.upstreamError = 'protocol';
-      return sendLocal(ex, 502);
-    }
+    ex.statusCode = status;
+    ex.pendingReason = proxyRes.statusMessage;
+    ex.pendingHead = headers;
+    ex.upstreamRes = proxyRes;
     (proxyRes as UpstreamResponse)[kExchange] = ex;
     proxyRes.on('close', onUpstreamResponseClose);
     proxyRes.pipe(ex);
@@ -537,9 +567,7 @@ type UpstreamResponse = IncomingMessage & { [kExchange]?: Exchange };
 function onUpstreamResponseClose(this: UpstreamResponse): void {
   const ex = this[kExchange];
   if (ex === undefined || this.complete || ex.phase === Phase.Done) return;
-  ex.phase = Phase.Done;
-  ex.upstreamError ??= 'reset';
-  ex.destroy();
+  ex.fw!.failResponse(ex, 'reset', 502);
 }
 
 function onExchangeClose(this: Exchange): void {
@@ -583,12 +611,14 @@ function drainResponse(res: IncomingMessage): void {
 
 /**
  * 0 when the request may proceed, else the status to answer: too many headers (node's
- * maxHeadersCount silently drops extras, so the router counts itself) or a Transfer-Encoding other
+ * maxHeadersCount silently drops extras, so the router counts itself), more than one Host (RFC 9112
+ * 3.2: 400; node keeps the first, the upstream might read another), or a Transfer-Encoding other
  * than plain "chunked" (node forwards what it does not understand; the router re-frames bodies, so
  * any other coding would desynchronize client and upstream).
  */
 function checkRequestFraming(req: IncomingMessage, maxHeaderCount: number): number {
   if (req.rawHeaders.length > maxHeaderCount * 2) return 431;
+  if (hasRepeatedHost(req.rawHeaders)) return 400;
   const te = req.headers['transfer-encoding'];
   if (te !== undefined && te.toLowerCase() !== 'chunked') return 501;
   return 0;

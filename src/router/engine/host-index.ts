@@ -169,3 +169,15 @@ export function normalizeRequestHost(header: string | undefined): string {
   if (host.charCodeAt(host.length - 1) === 46 /* . */) host = host.slice(0, -1);
   return host.toLowerCase();
 }
+
+/** True when a raw header list names Host more than once (a length test first: most names are not 4 long). */
+export function hasRepeatedHost(raw: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
+}

@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import type { CompiledListener, ListenerProtocol } from './compile-config.js';
 import { Exchange, type Forwarder, type ListenerView } from './forwarder.js';
+import { reportInternalError, type InternalErrorHook } from './internal-errors.js';
 import { sendLocal, sendRawLocal } from './local-response.js';
 import { selectContext } from './tls-contexts.js';
 
@@ -43,7 +44,7 @@ export class ListenerSlot implements ListenerView {
   private readonly upgraded = new Set<Duplex>();
   private drained: Promise<void> | undefined;
 
-  constructor(compiled: CompiledListener, limits: ListenerLimits, forwarder: Forwarder) {
+  constructor(compiled: CompiledListener, limits: ListenerLimits, forwarder: Forwarder, onInternalError?: InternalErrorHook) {
     this.compiled = compiled;
     this.protocol = compiled.protocol;
     const requestTimeout = limits.requestTimeoutMs;
@@ -76,11 +77,12 @@ export class ListenerSlot implements ListenerView {
     }
     // One extra so that the router sees (and refuses) a request over the limit instead of node truncating it.
     this.server.maxHeadersCount = limits.maxHeaderCount + 1;
-    // A bug or a refused upstream request must cost one request, never the process.
+    // A bug or a refused upstream request must cost one request, never the process; the hook counts and logs it.
     this.server.on('request', (req: http.IncomingMessage, res: Exchange) => {
       try {
         forwarder.handleRequest(this, req, res);
-      } catch {
+      } catch (err) {
+        reportInternalError(onInternalError, 'request', err);
         if (res.headersSent) res.destroy();
         else sendLocal(res, 500);
       }
@@ -88,7 +90,8 @@ export class ListenerSlot implements ListenerView {
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       try {
         forwarder.handleUpgrade(this, req, socket, head);
-      } catch {
+      } catch (err) {
+        reportInternalError(onInternalError, 'upgrade', err);
         sendRawLocal(socket, 500);
       }
     });

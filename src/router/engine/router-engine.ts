@@ -9,6 +9,7 @@
 import type { RouterConfig } from '../../contract/router-config.schema.js';
 import { compileConfig, newCompileContext, type CompileContext, type CompiledConfig } from './compile-config.js';
 import { Forwarder, type ExchangeObservation } from './forwarder.js';
+import type { InternalErrorHook, InternalErrorSite } from './internal-errors.js';
 import { ListenerSlot } from './listener-slot.js';
 import { EndpointRegistry } from './pools.js';
 import { SecureContextCache } from './tls-contexts.js';
@@ -19,14 +20,18 @@ export { ListenerBindError } from './listener-slot.js';
 
 export interface RouterEngineOptions {
   limits: { maxHeaderSize: number; maxHeaderCount: number; headersTimeoutMs: number; requestTimeoutMs: number; idleTimeoutMs: number };
-  upstream: { connectTimeoutMs: number; defaultTimeoutMs: number; ejectionTimeMs: number };
+  /** idleTimeoutMs: longest upstream silence in a response body on routes without timeouts (0 or absent: none). */
+  upstream: { connectTimeoutMs: number; defaultTimeoutMs: number; idleTimeoutMs?: number; ejectionTimeMs: number };
   /** Called once when each request finishes (metrics, access log). Must be cheap. */
   onRequest?: (o: RequestObservation) => void;
+  /** Called when a catch-all on the request path caught something (a bug): count it, log it (rate-limited). */
+  onInternalError?: InternalErrorHook;
   /** How long a listener removed by apply() may take to finish its in-flight requests (default 30 s). */
   listenerDrainMs?: number;
 }
 
 export type RequestObservation = ExchangeObservation;
+export type { InternalErrorHook, InternalErrorSite };
 
 export interface EndpointHealth {
   pool: string;
@@ -53,9 +58,11 @@ export class RouterEngine {
     this.forwarder = new Forwarder({
       agent: this.agent,
       defaultTimeoutMs: options.upstream.defaultTimeoutMs,
+      idleTimeoutMs: options.upstream.idleTimeoutMs,
       ejectionTimeMs: options.upstream.ejectionTimeMs,
       maxHeaderCount: options.limits.maxHeaderCount,
       onRequest: options.onRequest,
+      onInternalError: options.onInternalError,
     });
     this.compileContext = newCompileContext(new EndpointRegistry(this.agent), new SecureContextCache());
   }
@@ -134,7 +141,7 @@ export class RouterEngine {
           continue;
         }
         if (existing !== undefined) continue; // protocol change: rebinds below, after every new port is held
-        const slot = new ListenerSlot(listener, this.options.limits, this.forwarder);
+        const slot = new ListenerSlot(listener, this.options.limits, this.forwarder, this.options.onInternalError);
         await slot.listen();
         opened.push(slot);
         next.set(key, slot);
@@ -143,7 +150,7 @@ export class RouterEngine {
         const existing = this.slots.get(key);
         if (existing === undefined || next.has(key)) continue;
         // HTTP <-> HTTPS on the same address:port needs a new server: release the port, then bind.
-        const slot = new ListenerSlot(listener, this.options.limits, this.forwarder);
+        const slot = new ListenerSlot(listener, this.options.limits, this.forwarder, this.options.onInternalError);
         void existing.drain(this.drainMs);
         await listenWithRetry(slot);
         opened.push(slot);

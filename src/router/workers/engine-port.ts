@@ -4,9 +4,9 @@
  * engine the same way the router does.
  */
 import type { Settings } from '../../config/settings.schema.js';
-import { RouterEngine, type RouterEngineOptions, type RequestObservation, type EndpointHealth } from '../engine/router-engine.js';
+import { RouterEngine, type RouterEngineOptions, type RequestObservation, type EndpointHealth, type InternalErrorHook } from '../engine/router-engine.js';
 
-export type { RouterEngine, RouterEngineOptions, RequestObservation, EndpointHealth };
+export type { RouterEngine, RouterEngineOptions, RequestObservation, EndpointHealth, InternalErrorHook };
 
 /** The engine surface the workers layer uses (the real RouterEngine satisfies it structurally). */
 export type Engine = Pick<RouterEngine, 'apply' | 'config' | 'swapCount' | 'endpointHealth' | 'boundAddresses' | 'close'>;
@@ -22,10 +22,11 @@ export type EngineSettings = Pick<
   | 'idleTimeout'
   | 'upstreamConnectTimeout'
   | 'upstreamTimeout'
+  | 'upstreamIdleTimeout'
   | 'ejectionTime'
 >;
 
-export function engineOptions(settings: EngineSettings, onRequest?: (o: RequestObservation) => void): RouterEngineOptions {
+export function engineOptions(settings: EngineSettings, onRequest?: (o: RequestObservation) => void, onInternalError?: InternalErrorHook): RouterEngineOptions {
   return {
     limits: {
       maxHeaderSize: settings.maxHeaderSize,
@@ -37,9 +38,11 @@ export function engineOptions(settings: EngineSettings, onRequest?: (o: RequestO
     upstream: {
       connectTimeoutMs: settings.upstreamConnectTimeout,
       defaultTimeoutMs: settings.upstreamTimeout,
+      idleTimeoutMs: settings.upstreamIdleTimeout,
       ejectionTimeMs: settings.ejectionTime,
     },
     ...(onRequest ? { onRequest } : {}),
+    ...(onInternalError ? { onInternalError } : {}),
   };
 }
 

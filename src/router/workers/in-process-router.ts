@@ -12,6 +12,7 @@ import { withVersion } from '../../contract/config-version.js';
 import { createAccessLog, requestObserver } from '../metrics/access-log.js';
 import { registerConfigMetrics } from '../metrics/config-metrics.js';
 import { createProcessRegistry } from '../metrics/process-registry.js';
+import { InternalErrors } from '../metrics/internal-errors.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
 import {
   ConfigApplyError,
@@ -57,7 +58,8 @@ export class InProcessRouter implements ConfigApplier {
     const { settings } = options;
     const accessLog = settings.accessLog ? createAccessLog(options.logger, settings.accessLogSample) : undefined;
     const createEngine = options.createEngine ?? createRouterEngine;
-    const engine = createEngine(engineOptions(settings, requestObserver(metrics.observe, accessLog)));
+    const internalErrors = new InternalErrors(registry, options.logger);
+    const engine = createEngine(engineOptions(settings, requestObserver(metrics.observe, accessLog), internalErrors.report));
     return new InProcessRouter(engine, metrics, registry, options.logger);
   }
 

@@ -6,6 +6,7 @@
 import type { Settings } from '../../config/settings.schema.js';
 import { createAccessLog, requestObserver } from '../metrics/access-log.js';
 import { createProcessRegistry } from '../metrics/process-registry.js';
+import { InternalErrors } from '../metrics/internal-errors.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
 import type { RouterConfig } from '../../contract/router-config.schema.js';
 import { applyDeltaToCopy, describeError } from './config-applier.js';
@@ -22,7 +23,8 @@ export async function runTrafficWorker(settings: Settings): Promise<void> {
   const registry = createProcessRegistry();
   const metrics = new RequestMetrics(registry);
   const accessLog = settings.accessLog ? createAccessLog(logger, settings.accessLogSample) : undefined;
-  const engine = createRouterEngine(engineOptions(settings, requestObserver(metrics.observe, accessLog)));
+  const internalErrors = new InternalErrors(registry, logger);
+  const engine = createRouterEngine(engineOptions(settings, requestObserver(metrics.observe, accessLog), internalErrors.report));
   let draining = false;
 
   // The primary decides when to stop: a Ctrl-C reaches the whole process group, and a worker that

@@ -106,6 +106,26 @@ describe('bad pushes change nothing', () => {
     await assertStillServing(version);
   });
 
+  test('a prototype-poisoning key: 400 naming the key and where it is, not "malformed JSON"', async () => {
+    const text = JSON.stringify(singleRouteConfig(listenPort, upB.port));
+    const poisoned = text.replace('"listeners":[{', '"listeners":[{"__proto__":{"admin":true},');
+    const res = await admin(h.url, 'PUT', '/config', poisoned, AUTH);
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error: 'forbidden key', path: '/listeners/0/__proto__', reason: expect.stringMatching(/"__proto__" keys are refused/) });
+    // Spelled with escapes, and the constructor.prototype form.
+    const escaped = await admin(h.url, 'PUT', '/config', text.replace('{', '{"\\u005f_proto__":{},'), AUTH);
+    expect(escaped.json).toMatchObject({ error: 'forbidden key', path: '/__proto__' });
+    const ctor = await admin(h.url, 'PUT', '/config', text.replace('{', '{"pools2":{"constructor":{"prototype":{}}},'), AUTH);
+    expect(ctor.json).toMatchObject({ error: 'forbidden key', path: '/pools2/constructor' });
+    await assertStillServing(version);
+  });
+
+  test('an empty JSON body: 400', async () => {
+    const res = await admin(h.url, 'PUT', '/config', '', { ...AUTH, 'content-type': 'application/json' });
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ error: 'empty JSON body' });
+  });
+
   test('wrong type: 400 with the JSON path of the problem', async () => {
     const doc = singleRouteConfig(listenPort, upB.port) as unknown as { listeners: { port: unknown }[] };
     doc.listeners[0].port = 'eighty';
@@ -186,6 +206,15 @@ describe('the admin token', () => {
       expect((await admin(h.url, 'POST', '/routes/update', doc, headers)).status).toBe(401);
     }
     await assertStillServing(version);
+  });
+
+  test('the scheme is case-insensitive (RFC 9110 11.1): bearer, BEARER and extra spaces pass', async () => {
+    const doc = singleRouteConfig(listenPort, upA.port, 'auth-scheme');
+    for (const authorization of [`bearer ${TOKEN}`, `BEARER ${TOKEN}`, `Bearer   ${TOKEN}`]) {
+      expect((await admin(h.url, 'PUT', '/config', doc, { authorization })).status, authorization).toBe(200);
+    }
+    expect((await admin(h.url, 'PUT', '/config', doc, { authorization: `bearer` })).status).toBe(401);
+    expect((await admin(h.url, 'PUT', '/config', doc, { authorization: `bearerx ${TOKEN}` })).status).toBe(401);
   });
 
   test('reads need no token', async () => {

@@ -68,6 +68,18 @@ describe('request smuggling', () => {
   });
 });
 
+describe('Host', () => {
+  it('two Host headers -> 400 (RFC 9112 3.2), nothing forwarded; also for an upgrade', async () => {
+    const before = up.seen.length;
+    expect(statusOf(await rawRequest(port, 'GET / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n'))).toBe(400);
+    expect(statusOf(await rawRequest(port, 'GET / HTTP/1.1\r\nHost: a.example\r\nhost: a.example\r\n\r\n'))).toBe(400);
+    const upgrade = 'GET / HTTP/1.1\r\nHost: a\r\nHOST: b\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
+    expect(statusOf(await rawRequest(port, upgrade))).toBe(400);
+    expect(up.seen.length).toBe(before);
+    expect(statusOf(await rawRequest(port, 'GET / HTTP/1.1\r\nHost: a.example\r\nConnection: close\r\n\r\n'))).toBe(200);
+  });
+});
+
 describe('header limits', () => {
   it('a header block over maxHeaderSize -> 431', async () => {
     const raw = await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(5000)}\r\n\r\n`);

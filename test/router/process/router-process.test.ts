@@ -101,6 +101,8 @@ describe('serval router --workers 2', () => {
     expect(metricValue(text, 'serval_request_duration_seconds_count', { route: 'all' }) - before).toBe(40);
     expect(metricValue(text, 'serval_config_swaps_total')).toBe(1);
     expect(metricValue(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    // The workers' catch-alls are wired to the metric (summed like the rest): nothing caught here.
+    expect(metricValue(text, 'serval_internal_errors_total', { site: 'request' })).toBe(0);
   }, 60_000);
 
   test('a worker that dies is replaced and gets the live config before it counts as ready', async () => {
