@@ -170,7 +170,11 @@ function mutate(doc: Json, m: Mutation): void {
       const objects = all.map((s) => (s.parent as Record<string | number, Json>)[s.key]).filter((v): v is { [key: string]: Json } => v !== null && typeof v === 'object' && !Array.isArray(v));
       const target = objects[m.at % Math.max(1, objects.length)] ?? (doc as { [key: string]: Json });
       if (m.op === 'proto') addProtoKey(target, m.value);
-      else target[typeof m.value === 'string' && m.value ? m.value.slice(0, 20) : 'unexpected'] = m.value;
+      else {
+        const value = m.value;
+        const key: string = typeof value === 'string' && value !== '' ? String(value).slice(0, 20) : 'unexpected';
+        target[key] = value;
+      }
       return;
     }
   }

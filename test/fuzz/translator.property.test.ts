@@ -142,7 +142,7 @@ function snapshotOf(set: ObjectSet): ResourceSnapshot {
     { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: meta('tls', 'app', i++), data: { 'tls.crt': 'bm90IGEgY2VydA==', 'tls.key': '!!' } },
     { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: meta('not-tls', 'infra', i++), data: {} },
   ];
-  const namespaces = ['default', 'app', 'infra'].map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { ...meta(n, undefined, i++), labels: n === 'app' ? { team: 'a' } : {} } }));
+  const namespaces = ['default', 'app', 'infra'].map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { ...meta(n, undefined, i++), labels: (n === 'app' ? { team: 'a' } : {}) as Record<string, string> } }));
   return { gatewayClasses, gateways, httpRoutes, referenceGrants, services, endpointSlices, secrets, namespaces };
 }
 
