@@ -252,7 +252,7 @@ describe('admin API under random config mutations', () => {
         }
         expect((await call('GET', '/healthz')).status).toBe(200);
       }),
-      fuzzBudget(150, 5_000),
+      fuzzBudget(150, 4_000),
     );
     // Whatever was accepted along the way, a valid config puts the router back to serving.
     expect((await call('PUT', '/config', baseText)).status).toBe(200);

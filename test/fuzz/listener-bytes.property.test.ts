@@ -112,7 +112,7 @@ describe('a listener under random bytes and malformed requests', () => {
           expect(steady).toEqual({ status: 200, body: 'up' });
           expect(await wellFormed()).toEqual({ status: 200, body: 'up' });
         }),
-        fuzzBudget(120, 5_000),
+        fuzzBudget(120, 4_000),
       );
       expect(sockets.size, 'the keep-alive connection was never dropped').toBe(1);
     } finally {

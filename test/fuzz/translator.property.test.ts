@@ -173,7 +173,7 @@ describe('translate() on random Gateway API object sets', () => {
         // What a push would carry: the router validates it at its door.
         expect(() => parseRouterConfig(JSON.parse(JSON.stringify(result.config)))).not.toThrow();
       }),
-      fuzzBudget(300, 4_000),
+      fuzzBudget(300, 3_000),
     );
   });
 });
