@@ -4,7 +4,8 @@
  * took it are rolled back to the previous config. A delta (PATCH /config) travels as a delta: each
  * worker applies it to its own copy (keeping its compiled pieces), and a worker whose copy it does
  * not fit gets the whole config. A worker that dies is replaced and must take the current config
- * before it counts as ready. Metrics of all workers are aggregated here.
+ * before it counts as ready. Metrics of all workers are aggregated here. One worker's IPC channel is a
+ * WorkerHandle (worker-handle.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
@@ -25,8 +26,10 @@ import {
   type ConfigApplier,
   type LiveConfig,
 } from './config-applier.js';
+import { mergeEndpointHealth } from './endpoint-health-merge.js';
 import type { EndpointHealth } from './engine-port.js';
-import { isWorkerMessage, type DrainCommand, type PrimaryRequest, type WorkerMessage, type WorkerReply } from './ipc-messages.js';
+import { isWorkerMessage, type DrainCommand, type WorkerMessage } from './ipc-messages.js';
+import { WorkerHandle, type ApplyVerdict } from './worker-handle.js';
 
 export interface WorkerPoolOptions {
   workers: number;
@@ -40,11 +43,6 @@ export interface WorkerPoolOptions {
 /** A config with no listeners: what "no config" looks like when a first config must be rolled back. */
 const EMPTY_CONFIG: RouterConfig = withVersion({ listeners: [], pools: [] });
 
-type Distributive<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
-type RequestBody = Distributive<PrimaryRequest, 'id'>;
-
-type ApplyVerdict = { ok: true } | { ok: false; reason: string; code?: string };
-
 interface ApplyOutcome {
   handle: WorkerHandle;
   ok: boolean;
@@ -52,96 +50,6 @@ interface ApplyOutcome {
   unanswered: boolean;
   status: number;
   reason: string;
-}
-
-interface Pending {
-  resolve: (reply: WorkerReply) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
-class WorkerHandle {
-  ready = false;
-  readonly startedAt = Date.now();
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-
-  constructor(readonly worker: Worker) {}
-
-  get pid(): number {
-    return this.worker.process.pid ?? 0;
-  }
-
-  /** Puts a config live in this worker: resolves with its verdict, rejects if it does not answer. */
-  applyConfig(config: RouterConfig, timeoutMs: number): Promise<ApplyVerdict> {
-    return this.verdict({ type: 'serval:apply', config }, timeoutMs);
-  }
-
-  /** Applies a delta to this worker's own copy: resolves with its verdict, rejects if it does not answer. */
-  applyDelta(delta: ConfigDelta, timeoutMs: number): Promise<ApplyVerdict> {
-    return this.verdict({ type: 'serval:apply-delta', delta }, timeoutMs);
-  }
-
-  private async verdict(body: RequestBody, timeoutMs: number): Promise<ApplyVerdict> {
-    const reply = await this.request(body, timeoutMs);
-    if (reply.type !== 'serval:applied') throw new Error(`unexpected reply ${reply.type}`);
-    return reply;
-  }
-
-  async health(timeoutMs: number): Promise<EndpointHealth[]> {
-    const reply = await this.request({ type: 'serval:health' }, timeoutMs);
-    if (reply.type !== 'serval:health') throw new Error(`unexpected reply ${reply.type}`);
-    return reply.endpoints;
-  }
-
-  async metrics(timeoutMs: number): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
-    const reply = await this.request({ type: 'serval:metrics' }, timeoutMs);
-    if (reply.type !== 'serval:metrics') throw new Error(`unexpected reply ${reply.type}`);
-    return reply.metrics;
-  }
-
-  private request(body: RequestBody, timeoutMs: number): Promise<WorkerReply> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`worker ${this.pid} did not answer ${body.type} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      try {
-        this.worker.send({ ...body, id } as PrimaryRequest);
-      } catch (err) {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(err as Error);
-      }
-    });
-  }
-
-  /**
-   * Ends a worker whose state is unknown or wrong, without asking: it ignores SIGTERM (the primary
-   * drains workers over IPC), and a worker that stopped answering would never act on a polite request.
-   * Its exit brings a replacement that takes the live config.
-   */
-  terminate(): void {
-    this.worker.process.kill('SIGKILL');
-  }
-
-  settle(reply: WorkerReply): void {
-    const p = this.pending.get(reply.id);
-    if (!p) return;
-    clearTimeout(p.timer);
-    this.pending.delete(reply.id);
-    p.resolve(reply);
-  }
-
-  failAll(reason: string): void {
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(new Error(reason));
-    }
-    this.pending.clear();
-  }
 }
 
 export class WorkerPool implements ConfigApplier {
@@ -387,23 +295,4 @@ export class WorkerPool implements ConfigApplier {
     );
     await Promise.all(exits);
   }
-}
-
-/** One row per endpoint across workers: in-flight summed, healthy only if every worker sees it healthy. */
-export function mergeEndpointHealth(perWorker: EndpointHealth[][]): EndpointHealth[] {
-  const merged = new Map<string, EndpointHealth>();
-  for (const list of perWorker) {
-    for (const e of list) {
-      const key = `${e.pool}\u0000${e.host}\u0000${e.port}`;
-      const seen = merged.get(key);
-      if (!seen) {
-        merged.set(key, { ...e });
-        continue;
-      }
-      seen.inFlight += e.inFlight;
-      seen.healthy = seen.healthy && e.healthy;
-      if (e.ejectedUntil !== undefined) seen.ejectedUntil = Math.max(seen.ejectedUntil ?? 0, e.ejectedUntil);
-    }
-  }
-  return [...merged.values()];
 }

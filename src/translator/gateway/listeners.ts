@@ -46,6 +46,10 @@ function frontendValidation(gateway: Gateway, port: number): unknown {
 }
 
 function acceptance(spec: Listener, gateway: Gateway): Verdict {
+  // The CRD schema keeps a port in range; YAML files (standalone) and older CRDs do not.
+  if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) {
+    return { ok: false, reason: 'UnsupportedValue', message: `port ${JSON.stringify(spec.port)} is not a port number (1-65535)` };
+  }
   const protocol = spec.protocol;
   if (protocol === 'HTTP') return OK_ACCEPTED;
   if (protocol === 'HTTPS') {

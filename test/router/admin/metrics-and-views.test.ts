@@ -8,7 +8,7 @@ import { adminExposureProblem, bearerChecker, isLoopbackAddress } from '../../..
 import { listRoutes, redactConfig } from '../../../src/router/admin/config-view.js';
 import { createAccessLog } from '../../../src/router/metrics/access-log.js';
 import { RequestMetrics, routeNames } from '../../../src/router/metrics/request-metrics.js';
-import { mergeEndpointHealth } from '../../../src/router/workers/worker-pool.js';
+import { mergeEndpointHealth } from '../../../src/router/workers/endpoint-health-merge.js';
 import { metricValue } from './support/http.js';
 
 const seen = (route: string | null, status: number, durationSeconds: number, upstreamError?: 'connect' | 'timeout') => ({
