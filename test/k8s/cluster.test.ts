@@ -75,7 +75,7 @@ describe.skipIf(skipReason)('test cluster', () => {
     const discovery = cluster.kubeConfig.makeApiClient(k8s.DiscoveryV1Api);
     const endpoints = await waitFor('2 ready endpoints for Service smoke/echo', async () => {
       const slices = await discovery.listNamespacedEndpointSlice({ namespace: NS, labelSelector: 'kubernetes.io/service-name=echo' });
-      const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
+      const ready = slices.items.flatMap((s) => s.endpoints).filter((e) => e.conditions?.ready);
       return ready.length === 2 ? ready : undefined;
     }, 60_000);
 
