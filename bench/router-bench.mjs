@@ -404,6 +404,8 @@ async function main() {
       rss = { ...rss, [workers]: { bytes: tree.reduce((sum, pid) => sum + rssBytes(pid), 0), processes: tree.length } };
     }
   }
+  const rssCompare = onCompare.find((s) => s.routes === 10_000)?.serval.child.pid;
+  const rssCompareBytes = rssCompare ? rssBytes(rssCompare) : undefined;
   const extra = [...onCompare, ...withoutGuard].map((s) => s.serval.child);
   await Promise.all([minimal, nginxProxy, ...(minimalCompare ? [minimalCompare] : []), ...extra, ...servals.map((s) => s.serval.child)].map((c) => stop(c)));
   await stop(upstream);
@@ -423,6 +425,7 @@ async function main() {
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
   for (const [w, r] of Object.entries(rss)) out.push(`serval RSS with 10,000 routes, ${w} worker(s): ${(r.bytes / 1024 / 1024).toFixed(1)} MB over ${r.processes} processes (primary + workers)`);
+  if (rssCompareBytes) out.push(`serval RSS with 10,000 routes, 1 worker, ${compareVersion}: ${(rssCompareBytes / 1024 / 1024).toFixed(1)} MB`);
   out.push('', 'side by side with the minimal http-proxy server (both loaded at once; CPU per request, median of rounds):');
   for (const { label, ratio } of sideBySide) out.push(`  ${label}: ${ratio.toFixed(2)}x its CPU per request (as req/s on a saturated core: ${(1 / ratio).toFixed(2)}x)`);
 
