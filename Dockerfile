@@ -1,15 +1,21 @@
 # One image, every mode: `docker run IMAGE router|controller|standalone [flags]`.
 #   docker run -e DATA_PLANE_URL=http://router:9901 -e KUBECONFIG=/kube/config -v ~/.kube:/kube:ro IMAGE controller
 
-FROM node:20-bookworm-slim AS build
+# The Node the image runs: the same major as the one package.json pins for the build and the tests
+# (node-linux-* 24.x); test/ship checks the two agree. A mirror or a digest can be passed in:
+#   --build-arg NODE_IMAGE=registry.example/node:24-bookworm-slim@sha256:...
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# --omit=optional drops the pinned Node binary (node-linux-*): the image runs the base image's node.
+RUN npm run build && npm prune --omit=dev --omit=optional
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -1,6 +1,6 @@
 // Loads the TypeScript test-cluster harness (test/k8s/harness) and the serval
 // stack starter (test/conformance/serval-stack.ts) into a .mjs benchmark:
-// Node 20 runs no TypeScript, so they are compiled with the repo's tsc into a
+// Node strips types but runs no decorators (src/ has them), so they are compiled with the repo's tsc into a
 // temp dir under .cache/ first (node_modules resolve from the repo), as
 // scripts/k8s-kubelet.sh and scripts/conformance.sh do.
 import { execFileSync } from 'node:child_process';

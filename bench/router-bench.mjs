@@ -10,11 +10,16 @@
 // Env: BENCH_DURATION (s, default 10), BENCH_ROUNDS (5: interleaved runs per scenario; medians reported,
 //      ratios taken within each round first),
 //      BENCH_CONNECTIONS (64), BENCH_THREADS (2),
-//      BENCH_CPU_PROF=1 (profile serval's 1-worker runs and print where the time goes).
+//      BENCH_CPU_PROF=1 (profile serval's 1-worker runs and print where the time goes),
+//      BENCH_COMPARE_NODE=/usr/bin/node (adds the same build of serval, 1 worker, and the minimal server on
+//      that node binary to the rounds, and serval side by side on both: a runtime upgrade is a performance change).
+// Each 1-worker serval also runs side by side with a twin that lacks the nextTick shape guard
+// (bench/without-tick-guard.mjs), the figure that decides whether src/process/tick-object-shape.ts stays.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import * as nodeModule from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +31,8 @@ const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const HOST = 'bench.test';
+const COMPARE_NODE = process.env.BENCH_COMPARE_NODE || undefined;
+const WITHOUT_TICK_GUARD = ['--import', join(dirname(fileURLToPath(import.meta.url)), 'without-tick-guard.mjs')];
 const work = mkdtempSync(join(tmpdir(), 'serval-bench-'));
 const children = new Set();
 
@@ -227,11 +234,12 @@ function processTree(pid) {
   return [pid, ...kids.flatMap(processTree)];
 }
 
-async function startServal(workers, upstreamPort, profDir) {
+/** node: the binary to run serval on (default: the bench's own); nodeArgs go before the script. */
+async function startServal(workers, upstreamPort, profDir, { node = process.execPath, nodeArgs = [] } = {}) {
   const adminPort = await freePort();
   const listenPort = await freePort();
-  const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-  const child = start(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js'), 'router', '--workers', String(workers), '--admin-port', String(adminPort), '--log-level', 'warn', '--drain-timeout', '2000']);
+  if (profDir) nodeArgs = [...nodeArgs, '--cpu-prof', '--cpu-prof-dir', profDir];
+  const child = start(node, [...nodeArgs, join(ROOT, 'dist/main.js'), 'router', '--workers', String(workers), '--admin-port', String(adminPort), '--log-level', 'warn', '--drain-timeout', '2000']);
   const admin = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -282,6 +290,8 @@ async function main() {
   if (!existsSync(join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js missing: run npm run build first (npm run bench does)');
   ensureTools();
   const all = availableParallelism();
+  const compareVersion = COMPARE_NODE ? execFileSync(COMPARE_NODE, ['--version'], { encoding: 'utf8' }).trim() : undefined;
+  log(`node ${process.version} (serval, minimal server, this bench)${compareVersion ? `; compared with ${compareVersion} (${COMPARE_NODE})` : ''}`);
   log(`machine: ${all} CPUs; wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s; shared machine: figures are noisy, ratios within one run are what counts`);
 
   const upstreamPort = await freePort();
@@ -318,6 +328,34 @@ async function main() {
       if (workers === 1 && routes === 10) scenarios.push(minimalScenario);
     }
   }
+  // The same build on another node: serval 1 worker (both route counts) and the minimal server, in the rounds.
+  const onCompare = [];
+  let minimalCompare;
+  if (COMPARE_NODE) {
+    const port = await freePort();
+    minimalCompare = start(COMPARE_NODE, [join(ROOT, 'bench/minimal-proxy.mjs'), String(port), String(upstreamPort)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    await waitForHttp(port);
+    scenarios.push({ label: `minimal http-proxy (no routing), ${compareVersion}`, port, path: '/svc-5/x' });
+    for (const routes of [10, 10_000]) {
+      const serval = await startServal(1, upstreamPort, undefined, { node: COMPARE_NODE });
+      await serval.push(routes);
+      const path = `/svc-${routes / 2}/x`;
+      await waitForHttp(serval.listenPort, path);
+      const label = `serval 1 worker, ${routes === 10 ? '10' : '10,000'} routes, ${compareVersion}`;
+      onCompare.push({ serval, routes, label });
+      scenarios.push({ label, port: serval.listenPort, path });
+    }
+  }
+  // Twins of the 1-worker servals without the nextTick shape guard, started and pushed the same way.
+  const withoutGuard = [];
+  if (typeof nodeModule.registerHooks === 'function') {
+    for (const routes of [10, 10_000]) {
+      const serval = await startServal(1, upstreamPort, undefined, { nodeArgs: WITHOUT_TICK_GUARD });
+      await serval.push(routes);
+      await waitForHttp(serval.listenPort, `/svc-${routes / 2}/x`);
+      withoutGuard.push({ serval, routes });
+    }
+  } else log(`no module.registerHooks on ${process.version}: the nextTick shape guard is not compared`);
   const runs = new Map(scenarios.map((s) => [s.label, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of scenarios) runs.get(s.label).push(measure(`${s.label} (round ${round + 1}/${ROUNDS})`, s.port, s.path, round === 0));
@@ -331,6 +369,26 @@ async function main() {
       { label, pid: serval.child.pid, port: serval.listenPort, path: `/svc-${routes / 2}/x` },
     );
     sideBySide.push({ label, ratio });
+  }
+  const pairOf = (routes) => servals.find((s) => s.workers === 1 && s.routes === routes).serval;
+  const routesLabel = (routes) => (routes === 10 ? '10' : '10,000');
+  const guardSideBySide = [];
+  for (const { serval, routes } of withoutGuard) {
+    const path = `/svc-${routes / 2}/x`;
+    const ratio = await cpuPerRequestRatio(
+      { label: `with guard, ${routesLabel(routes)} routes`, pid: pairOf(routes).child.pid, port: pairOf(routes).listenPort, path },
+      { label: 'without', pid: serval.child.pid, port: serval.listenPort, path },
+    );
+    guardSideBySide.push({ routes, ratio });
+  }
+  const nodeSideBySide = [];
+  for (const { serval, routes } of onCompare) {
+    const path = `/svc-${routes / 2}/x`;
+    const ratio = await cpuPerRequestRatio(
+      { label: `${process.version}, ${routesLabel(routes)} routes`, pid: pairOf(routes).child.pid, port: pairOf(routes).listenPort, path },
+      { label: compareVersion, pid: serval.child.pid, port: serval.listenPort, path },
+    );
+    nodeSideBySide.push({ routes, ratio });
   }
   // Baselines first in the table, whatever order the rounds ran in.
   const shown = [...scenarios.filter((s) => !s.label.startsWith('serval')), ...scenarios.filter((s) => s.label.startsWith('serval'))];
@@ -346,7 +404,10 @@ async function main() {
       rss = { ...rss, [workers]: { bytes: tree.reduce((sum, pid) => sum + rssBytes(pid), 0), processes: tree.length } };
     }
   }
-  await Promise.all([minimal, nginxProxy, ...servals.map((s) => s.serval.child)].map((c) => stop(c)));
+  const rssCompare = onCompare.find((s) => s.routes === 10_000)?.serval.child.pid;
+  const rssCompareBytes = rssCompare ? rssBytes(rssCompare) : undefined;
+  const extra = [...onCompare, ...withoutGuard].map((s) => s.serval.child);
+  await Promise.all([minimal, nginxProxy, ...(minimalCompare ? [minimalCompare] : []), ...extra, ...servals.map((s) => s.serval.child)].map((c) => stop(c)));
   await stop(upstream);
   const profile = profDir ? summarizeProfiles(profDir) : undefined;
 
@@ -364,8 +425,24 @@ async function main() {
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
   for (const [w, r] of Object.entries(rss)) out.push(`serval RSS with 10,000 routes, ${w} worker(s): ${(r.bytes / 1024 / 1024).toFixed(1)} MB over ${r.processes} processes (primary + workers)`);
+  if (rssCompareBytes) out.push(`serval RSS with 10,000 routes, 1 worker, ${compareVersion}: ${(rssCompareBytes / 1024 / 1024).toFixed(1)} MB`);
   out.push('', 'side by side with the minimal http-proxy server (both loaded at once; CPU per request, median of rounds):');
   for (const { label, ratio } of sideBySide) out.push(`  ${label}: ${ratio.toFixed(2)}x its CPU per request (as req/s on a saturated core: ${(1 / ratio).toFixed(2)}x)`);
+
+  if (guardSideBySide.length) {
+    out.push('', `serval without the nextTick shape guard, side by side with serval (${process.version}; CPU per request, median of rounds):`);
+    for (const { routes, ratio } of guardSideBySide) out.push(`  1 worker, ${routesLabel(routes)} routes: ${ratio.toFixed(2)}x the CPU per request of serval with it`);
+  }
+  if (COMPARE_NODE) {
+    out.push('', `the same build on ${process.version} and on ${compareVersion} (req/s: median over rounds of the ratio within each round):`);
+    const minimalCompareLabel = `minimal http-proxy (no routing), ${compareVersion}`;
+    out.push(`  minimal http-proxy: ${process.version} ${fmt(paired(MINIMAL, minimalCompareLabel, 'rps'))} the req/s of ${compareVersion}`);
+    for (const { routes, label } of onCompare) {
+      const mine = `serval 1 worker, ${routesLabel(routes)} routes`;
+      const cpu = nodeSideBySide.find((n) => n.routes === routes).ratio;
+      out.push(`  ${mine}: ${process.version} ${fmt(paired(mine, label, 'rps'))} the req/s of ${compareVersion}, p99 ${fmt(paired(mine, label, 'p99'))}; side by side, ${compareVersion} uses ${cpu.toFixed(2)}x the CPU per request`);
+    }
+  }
 
   const S10 = 'serval 1 worker, 10 routes';
   const S10K = 'serval 1 worker, 10,000 routes';

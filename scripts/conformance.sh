@@ -6,6 +6,8 @@
 # Needs root (pod network namespaces, :80 on 127.0.10.x) and Go or a filled cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The pinned Node (package.json: node-linux-*), also when run by hand rather than by npm run.
+export PATH="$PWD/node_modules/.bin:$PATH"
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 started_at=$(date +%s%3N)
 
@@ -22,7 +24,8 @@ bin_dir="${SERVAL_CACHE_DIR:-$HOME/.cache/serval-gateway}/k8s-$(sed -n 's/^KUBER
 echo "[conformance] npm run build"
 npm run build --silent
 
-# Node 20 runs no TypeScript: compile the runner (and the harness it imports) into .cache/.
+# Node runs no decorators or parameter properties (src/ has both): compile the runner (and the harness it
+# imports) into .cache/.
 mkdir -p .cache
 out=$(mktemp -d "$PWD/.cache/conformance.XXXXXX")
 trap 'rm -rf "$out"' EXIT

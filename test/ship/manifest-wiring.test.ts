@@ -37,6 +37,13 @@ function podEnv(pod: Obj, container: Obj): Record<string, string> {
 }
 
 describe('deploy/serval-gateway.yaml wiring', () => {
+  test('every container runs the image of this version (a new runtime is a new image, not a re-pushed tag)', () => {
+    const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    const images = workloads.flatMap((w) => w.spec.template.spec.containers.map((c: Obj) => c.image as string));
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images) expect(image).toBe(`ghcr.io/serval-gateway/serval-gateway:${version}`);
+  });
+
   test('every container runs a serval mode with settings serval accepts', () => {
     expect(workloads.map((w) => `${w.kind}/${w.metadata.name}`).sort()).toEqual(['DaemonSet/serval-router', 'Deployment/serval-gateway']);
     for (const w of workloads) {

@@ -13,8 +13,29 @@ export interface Stage {
   instructions: Instruction[];
 }
 
+/** `ARG NAME=default` lines before the first FROM: what FROM lines may use, as Docker allows. */
+export function globalArgs(text: string): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    if (/^\s*FROM\s/i.test(line)) break;
+    const m = /^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?\s*$/i.exec(line);
+    if (m) args[m[1]] = m[2] ?? '';
+  }
+  return args;
+}
+
+/** `${NAME}` and `$NAME` replaced by the global ARGs' defaults (what a build without --build-arg gets). */
+function substitute(value: string, args: Record<string, string>): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_whole, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare)!;
+    if (!(name in args)) throw new Error(`Dockerfile: FROM uses $${name}, which no ARG before the first FROM declares`);
+    return args[name];
+  });
+}
+
 export function parseDockerfile(text: string): Stage[] {
   const stages: Stage[] = [];
+  const buildArgs = globalArgs(text);
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const start = i;
@@ -27,9 +48,10 @@ export function parseDockerfile(text: string): Stage[] {
     const args = m[2].trim();
     if (keyword === 'FROM') {
       const [from, as, name] = args.split(/\s+/);
-      stages.push({ from, ...(as?.toUpperCase() === 'AS' ? { name } : {}), instructions: [] });
+      stages.push({ from: substitute(from, buildArgs), ...(as?.toUpperCase() === 'AS' ? { name } : {}), instructions: [] });
       continue;
     }
+    if (!stages.length && keyword === 'ARG') continue; // global ARGs: read by globalArgs()
     if (!stages.length) throw new Error(`Dockerfile line ${start + 1}: ${keyword} before FROM`);
     stages.at(-1)!.instructions.push({ keyword, args, line: start + 1 });
   }
