@@ -27,7 +27,7 @@ const programs = new Map<string, Program | Error>();
  * map, `'path' in self.matches[0]`, is what it means for JSON objects.
  */
 export function rewriteForCelJs(rule: string): string {
-  return rule.replace(/has\(([A-Za-z_][\w.]*\[[^\]()]*\][\w.\[\]]*)\.(\w+)\)/g, "('$2' in $1)");
+  return rule.replace(/has\(([A-Za-z_][\w.]*\[[^\]()]*\][\w.[\]]*)\.(\w+)\)/g, "('$2' in $1)");
 }
 
 function program(rule: string): Program | Error {

@@ -9,30 +9,30 @@ import { objectKey } from './objects.js';
 import type { KubeObject } from './translator.types.js';
 
 /** One object that is new, gone or replaced: `before`/`after` are undefined for new/gone. */
-export interface ObjectChange {
+export interface ObjectChange<T extends KubeObject = KubeObject> {
   key: string;
-  before: KubeObject | undefined;
-  after: KubeObject | undefined;
+  before: T | undefined;
+  after: T | undefined;
 }
 
-export class KindTracker {
-  private list: readonly KubeObject[] | undefined;
-  private readonly byKey = new Map<string, KubeObject>();
+export class KindTracker<T extends KubeObject = KubeObject> {
+  private list: readonly T[] | undefined;
+  private readonly byKey = new Map<string, T>();
 
   /** The objects by namespace/name as of the last update() (edited in place: read it before the next one). */
-  get index(): ReadonlyMap<string, KubeObject> {
+  get index(): ReadonlyMap<string, T> {
     return this.byKey;
   }
 
   /** Takes the kind's current list; returns what changed since the last one (nothing for the same list). */
-  update(list: readonly KubeObject[]): ObjectChange[] {
+  update(list: readonly T[]): ObjectChange<T>[] {
     if (list === this.list) return [];
     const before = this.list ?? [];
     this.list = list;
     const { start, endBefore, endAfter } = changedStretch(before, list);
-    const gone = new Map<string, KubeObject>();
+    const gone = new Map<string, T>();
     for (let i = start; i < endBefore; i++) gone.set(objectKey(before[i]!), before[i]!);
-    const changes: ObjectChange[] = [];
+    const changes: ObjectChange<T>[] = [];
     for (let i = start; i < endAfter; i++) {
       const after = list[i]!;
       const key = objectKey(after);

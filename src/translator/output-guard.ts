@@ -10,11 +10,11 @@ import type { RouterConfig } from '../contract/router-config.schema.js';
 import type { GatewayState } from './gateway/gateway.js';
 import { rejectedRouteStatus } from './httproute/rejected-status.js';
 import { Drops, pruneConfig, routeOwner, type RouteOwner } from './prune-config.js';
-import type { KubeObject, ObjectStatus, RejectedObject, TranslationResult } from './translator.types.js';
+import type { HTTPRoute, ObjectStatus, RejectedObject, TranslationResult } from './translator.types.js';
 
 export interface GuardContext {
   /** The HTTPRoute named namespace/name (its stored status keeps transition times); looked up only on a fault. */
-  route(key: string): KubeObject | undefined;
+  route(key: string): HTTPRoute | undefined;
   gateways: readonly GatewayState[];
   controllerName: string;
   now: string;

@@ -17,7 +17,7 @@ import { KindTracker } from './input-changes.js';
 import { RouteAssembly, type Placed } from './route-assembly.js';
 import { changedStretch, lowerBound } from '../contract/config-delta.js';
 import { byKey, compareRouteOrder, indexByKey, listChanges, namespaceOf, objectKey, sorted } from './objects.js';
-import type { KubeObject, ObjectStatus, ResourceSnapshot } from './translator.types.js';
+import type { EndpointSlice, KubeObject, Namespace, ObjectStatus, ReferenceGrant, ResourceSnapshot, Service } from './translator.types.js';
 
 interface RulesEntry {
   spec: unknown;
@@ -35,8 +35,8 @@ const namespaceRead = (namespace: string): string => `ns:${namespace}`;
 
 /** The Services and namespaces as of this translation, by key (valid until the next one). */
 export interface TrackedInputs {
-  services: ReadonlyMap<string, KubeObject>;
-  namespaces: ReadonlyMap<string, KubeObject>;
+  services: ReadonlyMap<string, Service>;
+  namespaces: ReadonlyMap<string, Namespace>;
 }
 
 interface StatusEntry {
@@ -78,10 +78,10 @@ export class TranslationMemo {
   /** The assembly was made for a new context and holds no outcomes yet. */
   private assemblyEmpty = true;
   /** Inputs other than routes, kept by key and edited by what changed in their lists. */
-  private readonly services = new KindTracker();
-  private readonly namespaces = new KindTracker();
-  private readonly grants = new KindTracker();
-  private readonly slices = new KindTracker();
+  private readonly services = new KindTracker<Service>();
+  private readonly namespaces = new KindTracker<Namespace>();
+  private readonly grants = new KindTracker<ReferenceGrant>();
+  private readonly slices = new KindTracker<EndpointSlice>();
   private readonly pools = new PoolCache();
   /** Services whose object or slices changed since the last pools were built. */
   private dirtyServices = new Set<string>();
@@ -326,7 +326,7 @@ export class TranslationMemo {
    * The pools the placed routes use, sorted by name: only pools that came into use or whose Service or
    * EndpointSlices changed are built, the others are the previous translation's objects.
    */
-  poolsOf(assembly: RouteAssembly, services: ReadonlyMap<string, KubeObject>): PoolConfig[] {
+  poolsOf(assembly: RouteAssembly, services: ReadonlyMap<string, Service>): PoolConfig[] {
     const all = assembly !== this.poolsAssembly;
     this.poolsAssembly = assembly;
     const pools = this.pools.pools(assembly.takePoolChanges(), all, (pool) => assembly.uses(pool), this.dirtyServices, services);

@@ -104,7 +104,12 @@ interface Slot {
 /** Every place in the document a value sits (root excluded), depth first. */
 function slots(doc: Json, out: Slot[] = []): Slot[] {
   if (Array.isArray(doc)) doc.forEach((v, i) => (out.push({ parent: doc, key: i }), slots(v, out)));
-  else if (doc !== null && typeof doc === 'object') for (const k of Object.keys(doc)) out.push({ parent: doc, key: k }), slots(doc[k]!, out);
+  else if (doc !== null && typeof doc === 'object') {
+    for (const k of Object.keys(doc)) {
+      out.push({ parent: doc, key: k });
+      slots(doc[k]!, out);
+    }
+  }
   return out;
 }
 

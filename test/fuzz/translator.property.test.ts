@@ -143,7 +143,8 @@ function snapshotOf(set: ObjectSet): ResourceSnapshot {
     { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: meta('not-tls', 'infra', i++), data: {} },
   ];
   const namespaces = ['default', 'app', 'infra'].map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { ...meta(n, undefined, i++), labels: (n === 'app' ? { team: 'a' } : {}) as Record<string, string> } }));
-  return { gatewayClasses, gateways, httpRoutes, referenceGrants, services, endpointSlices, secrets, namespaces };
+  // Deliberately loose shapes (bogus kinds, wrong refs): the translator's input types are what the API server guarantees.
+  return { gatewayClasses, gateways, httpRoutes, referenceGrants, services, endpointSlices, secrets, namespaces } as unknown as ResourceSnapshot;
 }
 
 /** The objects this controller owns a status for: our classes, their Gateways, routes naming one of those Gateways. */

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { checkRouterConfig } from '../../src/contract/validate-config.js';
 import { translate } from '../../src/translator/translate.js';
 import { TranslationMemo } from '../../src/translator/translation-memo.js';
-import type { KubeObject, ResourceSnapshot, TranslationResult } from '../../src/translator/translator.types.js';
+import type { HTTPRoute, ResourceSnapshot, TranslationResult } from '../../src/translator/translator.types.js';
 import { loadCase } from './golden.js';
 
 const testdata = join(fileURLToPath(new URL('.', import.meta.url)), 'testdata');
@@ -19,13 +19,14 @@ function basic(): { snapshot: ResourceSnapshot; options: ReturnType<typeof loadC
   return loadCase(join(testdata, 'basic-route.in.yaml'));
 }
 
-function route(name: string, path: unknown, created = '2025-02-01T00:00:00Z'): KubeObject {
+function route(name: string, path: unknown, created = '2025-02-01T00:00:00Z'): HTTPRoute {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
     metadata: { name, namespace: 'app', generation: 1, uid: `uid-${name}`, creationTimestamp: created },
     spec: { parentRefs: [{ name: 'gw', namespace: 'infra' }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: path } }], backendRefs: [{ name: 'web', port: 8080 }] }] },
-  };
+    // `path` may be what no schema allows: the guard is for input the types do not promise.
+  } as unknown as HTTPRoute;
 }
 
 const routeNames = (r: TranslationResult): string[] => r.config.listeners.flatMap((l) => l.virtualHosts.flatMap((v) => v.routes.map((x) => x.name)));
@@ -66,7 +67,7 @@ describe('an HTTPRoute whose path value is not a string (issue 12)', () => {
     snapshot.httpRoutes.push(route('bad-path', 5));
     const first = translate(snapshot, { ...options, now: '2026-01-01T00:00:00Z' });
     const written = structuredClone(snapshot);
-    written.httpRoutes.find((r) => r.metadata.name === 'bad-path')!.status = structuredClone(first.statuses.find((s) => s.name === 'bad-path')!.status);
+    written.httpRoutes.find((r) => r.metadata.name === 'bad-path')!.status = structuredClone(first.statuses.find((s) => s.name === 'bad-path')!.status) as HTTPRoute['status'];
     const second = translate(written, { ...options, now: '2026-02-02T00:00:00Z' });
     expect(accepted(second, 'bad-path')).toMatchObject({ status: 'False', lastTransitionTime: '2026-01-01T00:00:00Z' });
     const bad = (r: TranslationResult) => r.statuses.find((s) => s.name === 'bad-path');
@@ -93,7 +94,7 @@ describe('an endpoint the router would refuse', () => {
     slice.metadata.name = 'web-bad';
     slice.ports = [{ port: 70000, protocol: 'TCP' }];
     snapshot.endpointSlices.push(slice);
-    snapshot.services[0]!.spec.ports = [{ port: 8080 }];
+    snapshot.services[0]!.spec!.ports = [{ port: 8080 }];
     const result = translate(snapshot, options);
     expect(() => checkRouterConfig(structuredClone(result.config))).not.toThrow();
     expect(result.config.pools).toEqual([{ name: 'app/web:8080', endpoints: [{ host: '127.0.20.1', port: 8080 }] }]);

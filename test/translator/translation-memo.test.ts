@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { translate } from '../../src/translator/translate.js';
 import { TranslationMemo } from '../../src/translator/translation-memo.js';
-import type { HTTPRoute, Namespace, ResourceSnapshot, Service } from '../../src/translator/translator.types.js';
+import type { EndpointSlice, HTTPRoute, KubeObject, Namespace, ResourceSnapshot, Service } from '../../src/translator/translator.types.js';
 import { DEFAULT_OPTIONS, loadCase } from './golden.js';
 
 const dir = join(import.meta.dirname, 'testdata');
@@ -112,7 +112,7 @@ describe('translation with a memo', () => {
       metadata: { name, namespace: ns, resourceVersion: `${v}` },
       spec: { ports: v % 3 === 2 ? [{ port: 9090, targetPort: 3000 }] : [{ port: 8080, ...(v % 2 ? { name: 'web' } : { targetPort: 3000 }) }] },
     });
-    const slice = (ns: string, name: string, service: string, v: number): KubeObject => frozen({
+    const slice = (ns: string, name: string, service: string, v: number): EndpointSlice => frozen({
       metadata: { name, namespace: ns, labels: { 'kubernetes.io/service-name': service } },
       addressType: 'IPv4',
       ports: [{ name: v % 4 === 1 ? 'web' : '', port: 3000 + (v % 2), protocol: 'TCP' }],
@@ -212,7 +212,8 @@ describe('translation with a memo', () => {
         const g = random(grantList.length);
         if (grantList.length) grantList = replace(grantList, g, grant(Number(grantList[g]!.metadata.name.slice(1)), pick(NS)));
       } else variant = random(4); // the selector listener comes and goes, the other one takes fewer routes
-      const snap: ResourceSnapshot = { ...snapshot(routes, services), gateways: gateways(variant), endpointSlices: slices, namespaces, referenceGrants: grantList };
+      // Hand-made objects typed loosely (KubeObject): the kinds' own types would need every required field.
+      const snap = { ...snapshot(routes as unknown as HTTPRoute[], services as unknown as Service[]), gateways: gateways(variant), endpointSlices: slices, namespaces, referenceGrants: grantList } as unknown as ResourceSnapshot;
       expect(translate(snap, DEFAULT_OPTIONS, memo), `step ${step} (edit ${what})`).toEqual(translate(snap, DEFAULT_OPTIONS));
     }
   });
@@ -220,7 +221,7 @@ describe('translation with a memo', () => {
   it('rebuilds for an EndpointSlice change only that Service\'s pool, for a Service change only the routes that use it', () => {
     const memo = new TranslationMemo();
     const routes = Array.from({ length: 12 }, (_, i) => route(i, 1, '/', i % 2 ? 'echo' : 'other'));
-    const slice = (name: string, ip: string): KubeObject => ({
+    const slice = (name: string, ip: string): EndpointSlice => ({
       metadata: { name: `${name}-1`, namespace: 'infra', labels: { 'kubernetes.io/service-name': name } },
       addressType: 'IPv4',
       ports: [{ port: 3000 }],

@@ -9,11 +9,11 @@ import { lowerBound } from '../../contract/config-delta.js';
 import type { PoolConfig } from '../../contract/router-config.schema.js';
 import type { ObjectChange } from '../input-changes.js';
 import { compareStrings } from '../objects.js';
-import type { KubeObject } from '../translator.types.js';
+import type { EndpointSlice, Service } from '../translator.types.js';
 import { endpointsFor, SERVICE_NAME_LABEL } from './endpoints.js';
 
 /** The Service (`namespace/name`) a slice belongs to, by its label. */
-function serviceOfSlice(slice: KubeObject): string | undefined {
+function serviceOfSlice(slice: EndpointSlice): string | undefined {
   const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
   return service ? `${slice.metadata.namespace ?? 'default'}/${service}` : undefined;
 }
@@ -30,7 +30,7 @@ const EDITED_CHANGES = 64;
 
 export class PoolCache {
   /** EndpointSlices by Service key, then by slice key. */
-  private readonly slices = new Map<string, Map<string, KubeObject>>();
+  private readonly slices = new Map<string, Map<string, EndpointSlice>>();
   /** The pools in use, by name, and their names by Service. */
   private readonly built = new Map<string, PoolConfig>();
   private readonly byService = new Map<string, Set<string>>();
@@ -38,7 +38,7 @@ export class PoolCache {
   private list: PoolConfig[] = [];
 
   /** Takes EndpointSlice changes; adds the Services whose slices changed to `dirty`. */
-  slicesChanged(changes: readonly ObjectChange[], dirty: Set<string>): void {
+  slicesChanged(changes: readonly ObjectChange<EndpointSlice>[], dirty: Set<string>): void {
     for (const { key, before, after } of changes) {
       const was = before && serviceOfSlice(before);
       if (was) {
@@ -68,7 +68,7 @@ export class PoolCache {
     all: boolean,
     inUse: (pool: string) => boolean,
     dirty: ReadonlySet<string>,
-    services: ReadonlyMap<string, KubeObject>,
+    services: ReadonlyMap<string, Service>,
   ): PoolConfig[] {
     const check = new Set(touched);
     if (all) for (const name of this.built.keys()) check.add(name);
@@ -123,10 +123,10 @@ export class PoolCache {
     if (names?.size === 0) this.byService.delete(key);
   }
 
-  private build(name: string, services: ReadonlyMap<string, KubeObject>): PoolConfig {
+  private build(name: string, services: ReadonlyMap<string, Service>): PoolConfig {
     const key = serviceOfPool(name);
     const port = Number(name.slice(name.lastIndexOf(':') + 1));
-    const servicePort = (services.get(key)?.spec?.ports ?? []).find((p: { port?: number }) => p.port === port);
+    const servicePort = (services.get(key)?.spec?.ports ?? []).find((p) => p.port === port);
     // A pool is in use only while a route resolved it against this Service and port: both exist.
     const slices = this.slices.get(key);
     return { name, endpoints: servicePort && slices ? endpointsFor([...slices.values()], servicePort) : [] };

@@ -6,7 +6,7 @@
  * its time and causes no write.
  */
 import { condition, mergeConditions, type Condition, type NewCondition } from '../conditions.js';
-import type { KubeObject, ObjectStatus } from '../translator.types.js';
+import type { HTTPRoute, ObjectStatus } from '../translator.types.js';
 import { normalizeParentRef, parentRefKey, type ParentRef } from './attachment.js';
 import { OWNED_TYPES } from './route-status.js';
 
@@ -20,7 +20,7 @@ interface ParentStatus {
 const rejected = new WeakMap<ObjectStatus, { message: string; out: ObjectStatus }>();
 
 /** Our entry for `ref` in the route's status as it is now (what the API server holds), if any. */
-function storedConditions(route: KubeObject | undefined, ref: ParentRef, controllerName: string): unknown {
+function storedConditions(route: HTTPRoute | undefined, ref: ParentRef, controllerName: string): unknown {
   const parents: unknown = route?.status?.parents;
   if (!Array.isArray(parents)) return undefined;
   const ns = route!.metadata.namespace ?? 'default';
@@ -34,7 +34,7 @@ function withoutTime(c: Condition): NewCondition {
   return rest;
 }
 
-export function rejectedRouteStatus(status: ObjectStatus, route: KubeObject | undefined, message: string, controllerName: string, now: string): ObjectStatus {
+export function rejectedRouteStatus(status: ObjectStatus, route: HTTPRoute | undefined, message: string, controllerName: string, now: string): ObjectStatus {
   const hit = rejected.get(status);
   if (hit?.message === message) return hit.out;
   const parents = (status.status.parents ?? []) as ParentStatus[];

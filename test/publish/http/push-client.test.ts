@@ -14,6 +14,7 @@ import type { RouterConfig } from '../../../src/contract/router-config.schema.js
 import { ConfigPublisher } from '../../../src/publish/http/config-publisher.service.js';
 import { PushError, RouterAdminClient } from '../../../src/publish/http/router-admin-client.js';
 import { CONFIG_PUBLISHED, CONFIG_TRANSLATED, LEADERSHIP_CHANGED, RELOAD_REQUESTED, RESOURCES_CHANGED } from '../../../src/pipeline/pipeline.events.js';
+import type { ResourceSnapshot } from '../../../src/translator/translator.types.js';
 import { freePort, httpGet, routeTo, startRealRouter, startUpstream, testMetrics, TOKEN, waitFor, type RealRouter, type Upstream } from '../../support/real-router.js';
 
 Logger.overrideLogger(['error']);
@@ -214,10 +215,10 @@ describe('ConfigPublisher', () => {
         },
       ],
     });
-    events.emit(RESOURCES_CHANGED, { snapshot: snapshot(false), changedKinds: ['EndpointSlice'] });
+    events.emit(RESOURCES_CHANGED, { snapshot: snapshot(false) as unknown as ResourceSnapshot, changedKinds: ['EndpointSlice'] });
     await new Promise((res) => setTimeout(res, 300));
     expect(r.router.current).toBeUndefined(); // not ready: not a target
-    events.emit(RESOURCES_CHANGED, { snapshot: snapshot(true), changedKinds: ['EndpointSlice'] });
+    events.emit(RESOURCES_CHANGED, { snapshot: snapshot(true) as unknown as ResourceSnapshot, changedKinds: ['EndpointSlice'] });
     await waitFor('new replica got the config', () => r.router.current?.version === config.version);
   });
 });
