@@ -1,7 +1,8 @@
 /**
  * Traffic workers under node:cluster. The primary owns the config: it sends each new one to every
  * ready worker and answers success only when all of them put it live; if any fails, the ones that
- * took it are rolled back to the previous config. A delta (PATCH /config) travels as a delta: each
+ * took it are rolled back to the previous config (a worker that dies on the way is no failure once
+ * another took it: its replacement starts from the config that went live). A delta (PATCH /config) travels as a delta: each
  * worker applies it to its own copy (keeping its compiled pieces), and a worker whose copy it does
  * not fit gets the whole config. A worker that dies is replaced and must take the current config
  * before it counts as ready. Metrics of all workers are aggregated here. One worker's IPC channel is a
@@ -46,8 +47,10 @@ const EMPTY_CONFIG: RouterConfig = withVersion({ listeners: [], pools: [] });
 interface ApplyOutcome {
   handle: WorkerHandle;
   ok: boolean;
-  /** No answer (timeout, worker gone): its state is unknown. */
+  /** No answer (timeout, no channel): its state is unknown. */
   unanswered: boolean;
+  /** It exited before answering: it holds no state, and its replacement onboards whatever goes live. */
+  gone: boolean;
   status: number;
   reason: string;
 }
@@ -191,7 +194,10 @@ export class WorkerPool implements ConfigApplier {
     if (targets.length === 0) throw new ConfigApplyError(503, 'no traffic worker is ready');
 
     const outcomes = await Promise.all(targets.map((handle) => this.applyOn(handle, config, delta)));
-    const failed = outcomes.filter((o) => !o.ok);
+    // A worker that died does not count once another put the config live: a config that kills
+    // workers would kill them all, and is then refused as before (their replacements stay on the live one).
+    const someApplied = outcomes.some((o) => o.ok);
+    const failed = outcomes.filter((o) => !o.ok && !(o.gone && someApplied));
     if (failed.length === 0) {
       this.swaps++;
       this.live = { config, version, changedAt: new Date() };
@@ -228,10 +234,13 @@ export class WorkerPool implements ConfigApplier {
   private async applyOn(handle: WorkerHandle, config: RouterConfig, delta: ConfigDelta | undefined): Promise<ApplyOutcome> {
     try {
       const reply = await this.applyChange(handle, config, delta);
-      if (reply.ok) return { handle, ok: true, unanswered: false, status: 200, reason: '' };
-      return { handle, ok: false, unanswered: false, status: rejectionStatus(reply.code), reason: reply.reason };
+      if (reply.ok) return { handle, ok: true, unanswered: false, gone: false, status: 200, reason: '' };
+      return { handle, ok: false, unanswered: false, gone: false, status: rejectionStatus(reply.code), reason: reply.reason };
     } catch (err) {
-      return { handle, ok: false, unanswered: true, status: 503, reason: (err as Error).message };
+      // A worker that died (a crash, kill -9) should not fail the change and roll the others back to
+      // a config their clients already left behind: its replacement takes the config that goes live.
+      const gone = handle.worker.isDead();
+      return { handle, ok: false, unanswered: !gone, gone, status: 503, reason: (err as Error).message };
     }
   }
 

@@ -23,6 +23,7 @@ let child: ChildProcess;
 let output = '';
 let oldUp: Upstream;
 let liveUp: Upstream;
+let nextUp: Upstream;
 let listenPort: number;
 let base: string;
 
@@ -107,7 +108,7 @@ beforeAll(async () => {
   await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(() => undefined);
   expect(existsSync(join(ROOT, 'dist/modes/router.main.js')), 'dist/modes/router.main.js was not built').toBe(true);
   let adminPort: number;
-  [oldUp, liveUp, listenPort, adminPort] = await Promise.all([startUpstream('old'), startUpstream('live'), freePort(), freePort()]);
+  [oldUp, liveUp, nextUp, listenPort, adminPort] = await Promise.all([startUpstream('old'), startUpstream('live'), startUpstream('next'), freePort(), freePort()]);
   base = `http://127.0.0.1:${adminPort}`;
   child = spawn(process.execPath, [MAIN, 'router', '--workers', '2', '--admin-port', String(adminPort), '--admin-token', TOKEN, '--log-level', 'warn'], {
     cwd: ROOT,
@@ -123,7 +124,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
-  await Promise.all([oldUp?.close(), liveUp?.close()]);
+  await Promise.all([oldUp?.close(), liveUp?.close(), nextUp?.close()]);
 });
 
 test('kill -9 of one worker under keep-alive load: only its connections fail, once each; the replacement serves the live config', async () => {
@@ -178,14 +179,45 @@ test('kill -9 of one worker under keep-alive load: only its connections fail, on
   );
 }, 180_000);
 
-function getVia(agent: http.Agent): Promise<{ status: number; body: string }> {
+/** One request on `agent`; `port` is the client port of the connection it went out on. */
+function getVia(agent: http.Agent): Promise<{ status: number; body: string; port: number }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port: listenPort, path: '/new', agent, headers: { host: 'example.test' } }, (res) => {
       let body = '';
+      const port = res.socket.localPort ?? 0;
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, port }));
     });
     req.on('error', reject);
   });
 }
+
+test('a worker that dies while a config is on its way to it neither fails the change nor rolls the other back', async () => {
+  await waitFor('2 ready workers', async () => (await admin(base, 'GET', '/readyz')).json?.details?.config?.readyWorkers === 2, 60_000);
+  // A keep-alive connection on each worker, told apart through /proc.
+  const agents = Array.from({ length: 6 }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  const ports = (await Promise.all(agents.map((agent) => getVia(agent)))).map((r) => r.port);
+  const pids = await workerPids();
+  const owners = await connectionOwners(listenPort, pids);
+  const onA = ports.findIndex((p) => owners.has(p));
+  expect(onA, 'a connection on some worker').toBeGreaterThanOrEqual(0);
+  const a = owners.get(ports[onA]!)!;
+  const b = pids.find((pid) => pid !== a)!;
+
+  // b cannot answer: the change reaches it and waits there, while a puts it live.
+  process.kill(b, 'SIGSTOP');
+  const put = admin(base, 'PUT', '/config', singleRouteConfig(listenPort, nextUp.port), AUTH);
+  await waitFor('worker a serves the new config', async () => (await getVia(agents[onA]!)).body === 'next', 30_000);
+  process.kill(b, 'SIGKILL');
+
+  // b took its state with it: its replacement starts from the config that is live, so the change stands.
+  const done = await put;
+  expect(done.status, done.text).toBe(200);
+  expect((await admin(base, 'GET', '/config/version')).json.version).toBe(done.json.version);
+  expect(await getVia(agents[onA]!)).toMatchObject({ status: 200, body: 'next', port: ports[onA] });
+  await waitFor('a replacement, ready', async () => (await admin(base, 'GET', '/readyz')).json?.details?.config?.readyWorkers === 2 && !(await workerPids()).includes(b), 60_000);
+  const fresh = await Promise.all(Array.from({ length: 6 }, () => getVia(new http.Agent({ keepAlive: false }))));
+  expect(fresh.every((r) => r.status === 200 && r.body === 'next')).toBe(true);
+  for (const agent of agents) agent.destroy();
+}, 120_000);
