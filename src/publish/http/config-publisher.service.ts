@@ -42,6 +42,8 @@ interface Replica {
   rejected: string | undefined;
   busy: boolean;
   again: boolean;
+  /** Counts the replica loop's rounds: a version check that saw it move on holds an older answer. */
+  rounds: number;
   /** Push without asking first (reload). */
   force: boolean;
 }
@@ -136,11 +138,16 @@ export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
     await Promise.all(
       [...this.replicas.values()].map(async (r) => {
         if (r.busy) return;
+        const rounds = r.rounds;
+        let live: string | undefined;
         try {
-          r.acked = await this.client.liveVersion(r.url, this.abort.signal);
+          live = await this.client.liveVersion(r.url, this.abort.signal);
         } catch {
-          r.acked = undefined;
+          live = undefined;
         }
+        // A push that ran (or began) meanwhile knows better than this answer: never overwrite its acknowledgement.
+        if (r.busy || r.rounds !== rounds) return;
+        r.acked = live;
         this.inSync.set({ replica: r.url }, r.acked === desired.version ? 1 : 0);
         if (r.acked !== desired.version && r.rejected !== desired.version) this.drive(r);
       }),
@@ -148,7 +155,7 @@ export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
   }
 
   private addReplica(url: string): Replica {
-    const replica: Replica = { url, acked: undefined, base: undefined, rejected: undefined, busy: false, again: false, force: false };
+    const replica: Replica = { url, acked: undefined, base: undefined, rejected: undefined, busy: false, again: false, rounds: 0, force: false };
     this.replicas.set(url, replica);
     this.inSync.set({ replica: url }, 0);
     return replica;
@@ -175,6 +182,7 @@ export class ConfigPublisher implements OnModuleInit, OnModuleDestroy {
       try {
         do {
           replica.again = false;
+          replica.rounds++;
           await this.syncOnce(replica);
         } while (replica.again && !this.abort.signal.aborted);
       } finally {

@@ -182,6 +182,60 @@ describe('ConfigPublisher', () => {
     expect((await httpGet(listen)).body).toBe('A');
   });
 
+  it('a version check that overlaps a push never overwrites the push\'s acknowledgement', async () => {
+    const r = await router();
+    // A pass-through in front of the real router that can hold version answers back (a slow network):
+    // the router answers at once, its answer reaches the publisher only when released.
+    const requests: string[] = [];
+    let holding = false;
+    const held: Array<() => void> = [];
+    const front = http.createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      const hold = holding && req.method === 'GET' && req.url?.startsWith('/config') === true;
+      const out = http.request(`${r.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+        const relay = (): void => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        };
+        if (hold) held.push(relay);
+        else relay();
+      });
+      req.pipe(out);
+    });
+    await new Promise<void>((done) => front.listen(0, '127.0.0.1', done));
+    cleanups.push(() => new Promise((done) => (front.closeAllConnections(), front.close(done))));
+    const url = `http://127.0.0.1:${(front.address() as { port: number }).port}`;
+
+    const { p, publish, lead, published, registry } = publisher(['--data-plane-url', url, '--resync-interval', '3600000']);
+    lead();
+    const one = versioned({ listeners: [], pools: [{ name: 'up', endpoints: [{ host: '127.0.0.1', port: upA.port }] }] });
+    publish(one);
+    await waitFor('first version published', () => published.includes(one.version!));
+
+    // The check asks (the router says "one"), a newer version is pushed and acknowledged, then the
+    // check's answer arrives: stale, it must not undo the acknowledgement (nor trigger a second push).
+    holding = true;
+    const check = p.resync();
+    await waitFor('the version check asked', () => held.length === 1);
+    holding = false;
+    const two = versioned({ listeners: [], pools: [{ name: 'up', endpoints: [{ host: '127.0.0.1', port: upB.port }] }] });
+    publish(two);
+    await waitFor('second version published', () => published.includes(two.version!));
+    held.pop()!();
+    await check;
+
+    // The publisher still knows the router acknowledged "two": the next change goes as a delta from it
+    // (a stale "one" would send the whole config, and report the replica on the wrong version meanwhile).
+    const three = versioned({ listeners: [], pools: [{ name: 'up', endpoints: [{ host: '127.0.0.1', port: upA.port }, { host: '127.0.0.1', port: upB.port }] }] });
+    const before = requests.length;
+    publish(three);
+    await waitFor('third version published', () => published.includes(three.version!));
+    expect(r.router.current?.version).toBe(three.version);
+    expect(requests.slice(before)).toEqual(['PATCH /config']);
+    expect(published.filter((v) => v === two.version)).toHaveLength(1);
+    expect(await registry.getSingleMetricAsString('in_sync')).toContain(`replica="${url}"} 1`);
+  });
+
   it('reaches a router that was down at push time via the periodic version check', async () => {
     const port = await freePort();
     const { publish, lead, registry } = publisher(['--data-plane-url', `http://127.0.0.1:${port}`]);
