@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/load-settings.js';
 import { startDemoBackend, type DemoBackend } from '../../src/modes/standalone/demo-backend.js';
 import { startStandalone, type StandaloneHandle } from '../../src/modes/standalone.main.js';
-import { freePort, httpGet, waitFor } from '../support/real-router.js';
+import { freePort, waitFor } from '../support/real-router.js';
+import { backendAt as backendAtPort, backendYaml, gatewayYaml, routeYaml } from './support/resource-yaml.js';
 
 Logger.overrideLogger(['error']);
 
@@ -25,48 +26,10 @@ let sa: StandaloneHandle;
 /** Every log line the standalone process wrote, parsed. */
 const logs: { context?: string; msg: string; level: number }[] = [];
 
-const gatewayYaml = (port: number) => `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: serval}
-spec: {controllerName: serval.dev/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw}
-spec:
-  gatewayClassName: serval
-  listeners: [{name: http, protocol: HTTP, port: ${port}}]
-`;
-
-const backendYaml = (name: string, port: number) => `apiVersion: v1
-kind: Service
-metadata: {name: ${name}}
-spec: {ports: [{port: 80, targetPort: ${port}}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: ${name}-1, labels: {kubernetes.io/service-name: ${name}}}
-addressType: IPv4
-ports: [{port: ${port}, protocol: TCP}]
-endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
-`;
-
-const routeYaml = (name: string, prefix: string, service: string, extra = '') => `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: ${name}}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: ${prefix}}}]
-    backendRefs: [{name: ${service}, port: 80}]
-${extra}`;
 
 const retryCodes = (n: number) => `    retry: {attempts: 2, codes: [${Array.from({ length: n }, (_, i) => 500 + i).join(', ')}]}\n`;
 
-async function backendAt(path: string): Promise<string | undefined> {
-  const res = await httpGet(gwPort, path);
-  return res.status === 200 ? (JSON.parse(res.body) as { backend: string }).backend : `HTTP ${res.status}`;
-}
+const backendAt = (path: string) => backendAtPort(gwPort, path);
 
 interface StatusBody {
   fileProblems: { file: string; line: number; reason: string; message: string }[];

@@ -12,6 +12,7 @@ import { loadSettings } from '../../src/config/load-settings.js';
 import { startDemoBackend, type DemoBackend } from '../../src/modes/standalone/demo-backend.js';
 import { startStandalone, type StandaloneHandle } from '../../src/modes/standalone.main.js';
 import { freePort, httpGet, waitFor } from '../support/real-router.js';
+import { backendAt as backendAtPort, backendYaml, gatewayYaml, routeYaml } from './support/resource-yaml.js';
 
 Logger.overrideLogger(['error']);
 
@@ -20,46 +21,8 @@ let demo: DemoBackend;
 let gwPort: number;
 let sa: StandaloneHandle;
 
-const gatewayYaml = (port: number) => `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: serval}
-spec: {controllerName: serval.dev/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw}
-spec:
-  gatewayClassName: serval
-  listeners: [{name: http, protocol: HTTP, port: ${port}}]
-`;
 
-const backendYaml = (name: string, port: number) => `apiVersion: v1
-kind: Service
-metadata: {name: ${name}}
-spec: {ports: [{port: 80, targetPort: ${port}}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: ${name}-1, labels: {kubernetes.io/service-name: ${name}}}
-addressType: IPv4
-ports: [{port: ${port}, protocol: TCP}]
-endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
-`;
-
-const routeYaml = (name: string, prefix: string, service: string) => `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: ${name}}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: ${prefix}}}]
-    backendRefs: [{name: ${service}, port: 80}]
-`;
-
-async function backendAt(path: string): Promise<string | undefined> {
-  const res = await httpGet(gwPort, path);
-  return res.status === 200 ? (JSON.parse(res.body) as { backend: string }).backend : `HTTP ${res.status}`;
-}
+const backendAt = (path: string) => backendAtPort(gwPort, path);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'serval-standalone-'));
